@@ -1,0 +1,1 @@
+"""Move a company's Zoho CRM into G-Tateth CRM: dlt extraction, dbt transformation, Dagster orchestration."""
