@@ -1,0 +1,1 @@
+"""Tests of connected Zoho accounts: store, secrets, OAuth with the simulator, CLI."""
