@@ -1,0 +1,97 @@
+"""The one place that builds a dlt pipeline: per integration, dataset `zoho_raw`, destination from settings.
+
+DuckDB has one writer per file across processes, so the steps that touch it (sync and load) run
+under an inter-process file lock next to the DuckDB file; extract and normalize run concurrently.
+Postgres needs no lock.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import dlt
+from dlt.common.pipeline import SupportsPipeline
+
+from zoho_pipeline import settings
+
+LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": None}
+DUCKDB_MEMORY_LIMIT = "256MB"
+# DuckDB has one writer anyway: parallel load jobs only add memory. Postgres takes dlt's default.
+LOAD_WORKERS = {"duckdb": 1, "postgres": 20}
+
+
+def pipeline_name(integration_id: str) -> str:
+    """`zoho_<integration_id>`: each integration has its own state (cursors) and working files."""
+    return f"zoho_{integration_id}"
+
+
+def destination() -> object:
+    """The dlt destination the settings choose."""
+    if settings.destination() == "postgres":
+        from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+        credentials = PostgresCredentials(settings.postgres_url())
+        if credentials.password is None:  # trust/peer auth: dlt insists on a password field
+            credentials.password = ""
+        return dlt.destinations.postgres(credentials=credentials)
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    # DuckDB takes up to 80 % of RAM by default; merges of large loads stay within the RSS budget with
+    # a bounded memory limit (it spills to disk) and without insertion-order preservation.
+    credentials = DuckDbCredentials(
+        str(settings.duckdb_path()),
+        global_config={"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False},
+    )
+    return dlt.destinations.duckdb(credentials=credentials)
+
+
+class _ArrowHintNotice(logging.Filter):
+    """Drop dlt's per-page warning that Arrow `string` differs from our `json` hint (dlt keeps the hint)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+def build_pipeline(integration_id: str) -> SupportsPipeline:
+    """The dlt pipeline for one integration (raw dataset `zoho_raw`)."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _ArrowHintNotice) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_ArrowHintNotice())
+    pipeline = dlt.pipeline(
+        pipeline_name=pipeline_name(integration_id),
+        destination=destination(),
+        dataset_name=settings.RAW_DATASET,
+        pipelines_dir=str(settings.pipelines_dir()),
+        progress="log" if os.environ.get("ZOHO_PIPELINE_DLT_PROGRESS") else None,
+    )
+    return pipeline
+
+
+def loader_file_format() -> str | None:
+    """Parquet into DuckDB (Arrow tables load without dlt's row normaliser); dlt's default otherwise."""
+    return LOADER_FILE_FORMAT[settings.destination()]
+
+
+def load_workers() -> int:
+    """How many load jobs run at once for the configured destination."""
+    return LOAD_WORKERS[settings.destination()]
+
+
+@contextlib.contextmanager
+def warehouse_write_lock() -> Iterator[None]:
+    """Hold the DuckDB writer lock (a `fcntl` lock on `warehouse.duckdb.lock`); no-op for Postgres."""
+    if settings.destination() != "duckdb":
+        yield
+        return
+    lock_path = Path(str(settings.duckdb_path()) + ".lock")
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
