@@ -1,0 +1,180 @@
+"""Benchmark the transformation: `dbt build` on a large org, the incremental build after 1 % of the
+records changed in Zoho, and the full import (extract + load + dbt) in records/s.
+
+Starts the simulator as a separate process (`python -m zoho_pipeline simulator`), imports the org
+with zoho_pipeline.importer.run_import into a temp DuckDB (or Postgres with --postgres-url), runs
+zoho_pipeline.transform.run_transform, changes 1 % of the records through the simulator's control
+API, imports incrementally and runs the transform again.
+
+    .venv/bin/python bench/transform.py [--size 1000000] [--changed 0.01] [--postgres-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# Field each module changes (a harmless edit that still bumps Modified_Time).
+EDITS = {
+    "Contacts": "Title",
+    "Accounts": "Description",
+    "Deals": "Description",
+    "Cases": "Description",
+    "Notes": "Note_Content",
+    "Calls": "Description",
+    "Tasks": "Description",
+    "Events": "Description",
+}
+INTEGRATION = "bench"
+
+
+def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen, dict, float]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zoho_pipeline",
+            "simulator",
+            "--size",
+            str(size),
+            "--seed",
+            str(seed),
+            "--page-token-cap",
+            str(max(size, 100_000)),
+            "--daily-credits",
+            str(10**9),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    header = []
+    for line in process.stdout:
+        header.append(line)
+        if line.startswith("SIMULATOR "):
+            return process, json.loads(line[len("SIMULATOR ") :]), time.perf_counter() - started
+    raise SystemExit("simulator did not start:\n" + "".join(header) + process.stderr.read())
+
+
+def raw_ids(module_table: str, fraction: float) -> list[str]:
+    from tests.transform.helpers import query
+
+    rows = query(f"select id from zoho_raw.{module_table} order by id")
+    step = max(1, round(1 / fraction))
+    return [row["id"] for row in rows[::step]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--changed", type=float, default=0.01, help="fraction of records changed in Zoho")
+    parser.add_argument("--postgres-url", default=None, help="benchmark Postgres instead of DuckDB")
+    args = parser.parse_args()
+
+    home = tempfile.mkdtemp(prefix="zp_bench_")
+    os.environ.update(
+        {
+            "ZOHO_PIPELINE_HOME": home,
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "ZOHO_PIPELINE_SECRET_KEY": os.environ.get("ZOHO_PIPELINE_SECRET_KEY", "bench"),
+        }
+    )
+    if args.postgres_url:
+        os.environ.update(
+            {"ZOHO_PIPELINE_DESTINATION": "postgres", "ZOHO_PIPELINE_POSTGRES_URL": args.postgres_url}
+        )
+    else:
+        os.environ["ZOHO_PIPELINE_DESTINATION"] = "duckdb"
+
+    from zoho_pipeline import transform
+    from zoho_pipeline.importer import run_import
+    from zoho_pipeline.simulator.control import ControlClient
+    from zoho_pipeline.sources.zoho import settings as source_settings
+    from zoho_pipeline.sources.zoho.client import ZohoCredentials
+
+    process, details, startup = start_simulator(args.size, args.seed)
+    try:
+        print(f"org: {args.size:,} records, simulator up in {startup:.1f} s; warehouse in {home}", flush=True)
+        credentials = ZohoCredentials(
+            client_id=details["client_id"],
+            client_secret=details["client_secret"],
+            refresh_token=details["refresh_token"],
+            accounts_url=details["accounts_url"],
+            api_domain=details["api_domain"],
+        )
+        started = time.perf_counter()
+        summary = run_import(INTEGRATION, credentials=credentials, record_run=False)
+        extract_load = time.perf_counter() - started
+        full = transform.run_transform()
+        full_import = time.perf_counter() - started
+        records = summary.loaded
+        print(
+            f"extract + load: {records:,} records in {extract_load:.1f} s "
+            f"({records / extract_load:,.0f} records/s; steps {summary.step_seconds})",
+            flush=True,
+        )
+        print(f"dbt build (first, full): {full.seconds:.1f} s", flush=True)
+        print(
+            f"full import (extract + load + dbt): {full_import:.1f} s"
+            f" = {records / full_import:,.0f} records/s",
+            flush=True,
+        )
+
+        control = ControlClient(details["api_domain"])
+        control.advance_clock(60)
+        edits = [
+            (module, record_id)
+            for module, table in source_settings.RECORD_MODULES.items()
+            for record_id in raw_ids(table, args.changed)
+        ]
+        mark = time.perf_counter()
+
+        def edit(item):
+            module, record_id = item
+            control.update_record(
+                module, record_id, {EDITS.get(module, "Description"): f"changed {record_id}"}
+            )
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(edit, edits))
+        print(f"changed {len(edits):,} records in Zoho ({time.perf_counter() - mark:.1f} s)", flush=True)
+
+        mark = time.perf_counter()
+        incremental_summary = run_import(INTEGRATION, credentials=credentials, record_run=False)
+        incremental_extract = time.perf_counter() - mark
+        incremental = transform.run_transform()
+        print(
+            f"incremental extract + load: {incremental_summary.loaded:,} records"
+            f" in {incremental_extract:.1f} s",
+            flush=True,
+        )
+        print(
+            f"dbt build (incremental, {args.changed:.0%} changed): {incremental.seconds:.1f} s = "
+            f"{incremental.seconds / full.seconds:.0%} of the full build "
+            f"(customers {incremental.customers}, conversations {incremental.conversations}, "
+            f"messages {incremental.messages})",
+            flush=True,
+        )
+        rebuilt = transform.run_transform(full_refresh=True)
+        print(f"dbt build (--full-refresh on the same data): {rebuilt.seconds:.1f} s", flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+{{ staging_config('zoho_case_id') }}
+{%- set fields = [
+    ('zoho_contact_id', ['Related_To', 'id']),
+    ('zoho_account_id', ['Account_Name', 'id']),
+    ('subject', ['Subject']),
+    ('zoho_status', ['Status']),
+    ('zoho_priority', ['Priority']),
+    ('case_number', ['Case_Number']),
+    ('case_origin', ['Case_Origin']),
+    ('email', ['Email']),
+    ('description', ['Description']),
+    ('created_by_name', ['Created_By', 'name']),
+    ('created_by_email', ['Created_By', 'email']),
+] -%}
+
+with
+
+source as (
+
+    select * from {{ zoho_source('cases') }}
+
+),
+
+new_versions as (
+
+    select * from source
+    {{- only_new_record_versions('source', 'zoho_case_id') }}
+
+),
+
+extracted as (
+
+    select
+        *,
+        {{ json_texts('record', fields) }} as zoho_texts
+
+    from new_versions
+
+),
+
+renamed as (
+
+    select
+        integration_id,
+        id as zoho_case_id,
+        {{ json_field('zoho_texts', fields, 'zoho_contact_id') }} as zoho_contact_id,
+        {{ json_field('zoho_texts', fields, 'zoho_account_id') }} as zoho_account_id,
+
+        {{ json_field('zoho_texts', fields, 'subject') }} as subject,
+        {{ json_field('zoho_texts', fields, 'zoho_status') }} as zoho_status,
+        {{ json_field('zoho_texts', fields, 'zoho_priority') }} as zoho_priority,
+        {{ json_field('zoho_texts', fields, 'case_number') }} as case_number,
+        {{ json_field('zoho_texts', fields, 'case_origin') }} as case_origin,
+        lower(trim({{ json_field('zoho_texts', fields, 'email') }})) as email,
+        {{ json_field('zoho_texts', fields, 'description') }} as description,
+        {{ json_field('zoho_texts', fields, 'created_by_name') }} as created_by_name,
+        {{ json_field('zoho_texts', fields, 'created_by_email') }} as created_by_email,
+        record,
+
+        created_time as created_at,
+        modified_time as updated_at,
+        _extracted_at
+
+    from extracted
+
+)
+
+select * from renamed

@@ -1,0 +1,343 @@
+"""The T of the pipeline: run the dbt project (zoho_raw.* -> gtateth.*) through dbt's Python API.
+
+`run_transform()` runs `dbt build` against the configured warehouse and reports, for this run, the
+customers, conversations and messages it created (new ids) and updated (rows whose content changed),
+not table totals. dbt reads its connection from environment variables (dbt_project/profiles.yml uses
+env_var() only); `dbt_env()` derives them from zoho_pipeline.settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from zoho_pipeline import settings
+from zoho_pipeline.errors import UserError
+
+# Marts whose changes the import summary reports: table -> id column.
+REPORTED_MARTS = {"customers": "customer_id", "conversations": "conversation_id", "messages": "message_id"}
+_SNAPSHOT_PREFIX = "_transform_snapshot_"
+
+
+class TransformError(UserError):
+    """`dbt build` failed; the message names the failing models and tests."""
+
+
+@dataclass(frozen=True)
+class MartChanges:
+    created: int = 0
+    updated: int = 0
+
+
+@dataclass
+class TransformSummary:
+    """What one `dbt build` changed in the marts the import reports."""
+
+    changes: dict[str, MartChanges] = field(default_factory=dict)
+    seconds: float = 0.0
+    full_refresh: bool = False
+    nodes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def customers(self) -> MartChanges:
+        return self.changes.get("customers", MartChanges())
+
+    @property
+    def conversations(self) -> MartChanges:
+        return self.changes.get("conversations", MartChanges())
+
+    @property
+    def messages(self) -> MartChanges:
+        return self.changes.get("messages", MartChanges())
+
+
+def dbt_env() -> dict[str, str]:
+    """The environment variables dbt_project/profiles.yml reads, derived from settings."""
+    destination = settings.destination()
+    env = {
+        "ZOHO_PIPELINE_DESTINATION": destination,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(_dbt_work_dir() / "logs"),
+    }
+    if destination == "duckdb":
+        env["ZOHO_PIPELINE_DUCKDB_PATH"] = str(settings.duckdb_path())
+    else:
+        url = urlparse(settings.postgres_url())
+        env.update(
+            {
+                "ZOHO_PIPELINE_PG_HOST": url.hostname or "127.0.0.1",
+                "ZOHO_PIPELINE_PG_PORT": str(url.port or 5432),
+                "ZOHO_PIPELINE_PG_USER": unquote(url.username or "postgres"),
+                "ZOHO_PIPELINE_PG_PASSWORD": unquote(url.password or ""),
+                "ZOHO_PIPELINE_PG_DBNAME": url.path.lstrip("/") or "postgres",
+            }
+        )
+    return env
+
+
+def dbt_args(
+    command: str = "build", *, full_refresh: bool = False, extra: list[str] | None = None
+) -> list[str]:
+    """Arguments for dbtRunner: this project, its profiles, the target of the configured destination."""
+    work = _dbt_work_dir()
+    args = [
+        *command.split(),  # e.g. "build", "source freshness"
+        "--project-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--target",
+        settings.destination(),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--no-use-colors",
+        "--quiet",
+    ]
+    if full_refresh and command in ("build", "run", "seed"):
+        args.append("--full-refresh")
+    return args + list(extra or [])
+
+
+def run_dbt(command: str = "build", *, full_refresh: bool = False, extra: list[str] | None = None):
+    """Invoke dbt in-process with the settings-derived environment; raise TransformError on failure."""
+    from dbt.cli.main import dbtRunner
+
+    with _warehouse_lock(), _environment(dbt_env()):
+        try:
+            result = dbtRunner().invoke(dbt_args(command, full_refresh=full_refresh, extra=extra))
+        finally:
+            _release_duckdb()
+    if not result.success:
+        raise TransformError(_failure_message(command, result))
+    return result
+
+
+def run_transform(full_refresh: bool = False) -> TransformSummary:
+    """Run `dbt build`; return the customers/conversations/messages it created and updated.
+
+    Seeds, models and data tests (keys, accepted values, reconciliation) run on every import; the
+    mapping rules' unit tests do not depend on the data and run in the test suite
+    (`run_unit_tests()`), not on every import.
+    """
+    started = time.monotonic()
+    with _warehouse_lock():
+        snapshotted = _snapshot_marts()
+        try:
+            result = run_dbt(
+                "build", full_refresh=full_refresh, extra=["--exclude-resource-type", "unit_test"]
+            )
+            changes = _compare_with_snapshot(snapshotted)
+        finally:
+            _drop_snapshots(snapshotted)
+    summary = TransformSummary(
+        changes=changes,
+        seconds=time.monotonic() - started,
+        full_refresh=full_refresh,
+        nodes=len(getattr(result.result, "results", []) or []),
+        warnings=[
+            f"{r.node.resource_type} {r.node.name}: {r.message}"
+            for r in getattr(result.result, "results", []) or []
+            if str(r.status) == "warn"
+        ],
+    )
+    return summary
+
+
+def run_unit_tests():
+    """The dbt unit tests of every mapping rule, with the seeds and views they read the column types of.
+
+    The raw tables must exist (the staging unit test reads their columns); no mart is built.
+    """
+    selection = ["resource_type:unit_test", "resource_type:seed", "staging", "intermediate"]
+    return run_dbt("build", extra=["--select", *selection, "--exclude", "resource_type:test"])
+
+
+# --- internals -------------------------------------------------------------------------------------
+
+
+def _dbt_work_dir() -> Path:
+    """dbt's target/ and logs/ under the pipeline home, so parallel homes never collide."""
+    path = settings.home() / "dbt"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in-process after a run; close it so the file is free
+    for the next writer (another process's load) and for readers with another configuration."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            try:
+                DuckDBConnectionManager._ENV.close()
+            finally:
+                DuckDBConnectionManager._ENV = None
+
+
+_lock_depth = 0
+
+
+@contextlib.contextmanager
+def _warehouse_lock() -> Iterator[None]:
+    """DuckDB has one writer per file: hold the loader's lock (zoho_pipeline.pipelines) for the whole
+    transform (snapshot, dbt, comparison). Re-entrant within this process."""
+    global _lock_depth
+    if _lock_depth:
+        _lock_depth += 1
+        try:
+            yield
+        finally:
+            _lock_depth -= 1
+        return
+    from zoho_pipeline import pipelines
+
+    with pipelines.warehouse_write_lock():
+        _lock_depth = 1
+        try:
+            yield
+        finally:
+            _lock_depth = 0
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _failure_message(command: str, result) -> str:
+    failures = []
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(node_result.status)
+        if status in ("error", "fail", "runtime error"):
+            node = node_result.node
+            message = (node_result.message or "").strip().splitlines()
+            detail = message[0] if message else status
+            failures.append(f"{node.resource_type} {node.name} ({status}: {detail})")
+    if failures:
+        return f"dbt {command} failed: " + "; ".join(failures)
+    if result.exception is not None:
+        return f"dbt {command} failed: {result.exception}"
+    return f"dbt {command} failed; see {(_dbt_work_dir() / 'logs' / 'dbt.log')}"
+
+
+@contextlib.contextmanager
+def _warehouse() -> Iterator[tuple[object, str]]:
+    """A DB-API connection to the warehouse and its flavour; closed before dbt runs (one DuckDB writer)."""
+    if settings.destination() == "duckdb":
+        import duckdb
+
+        path = settings.duckdb_path()
+        connection = duckdb.connect(str(path))
+        try:
+            yield connection, "duckdb"
+        finally:
+            connection.close()
+    else:
+        import psycopg2
+
+        connection = psycopg2.connect(settings.postgres_url())
+        connection.autocommit = True
+        try:
+            yield connection, "postgres"
+        finally:
+            connection.close()
+
+
+def _fetchall(connection, sql: str, params: tuple = ()) -> list[tuple]:
+    cursor = connection.cursor()
+    cursor.execute(sql, params) if params else cursor.execute(sql)
+    rows = cursor.fetchall() if cursor.description else []
+    cursor.close()
+    return rows
+
+
+def _execute(connection, sql: str) -> None:
+    cursor = connection.cursor()
+    cursor.execute(sql)
+    cursor.close()
+
+
+def _mart_columns(connection, flavour: str, table: str) -> list[str]:
+    placeholder = "?" if flavour == "duckdb" else "%s"
+    rows = _fetchall(
+        connection,
+        "select column_name from information_schema.columns "
+        f"where table_schema = {placeholder} and table_name = {placeholder} order by ordinal_position",
+        (settings.MARTS_SCHEMA, table),
+    )
+    return [name for (name,) in rows]
+
+
+def _snapshot_marts() -> list[str]:
+    """Copy (id, _content_hash) of each reported mart that exists; return the marts snapshotted."""
+    if settings.destination() == "duckdb" and not settings.duckdb_path().exists():
+        return []
+    snapshotted = []
+    with _warehouse() as (connection, flavour):
+        for table, id_column in REPORTED_MARTS.items():
+            if "_content_hash" not in _mart_columns(connection, flavour, table):
+                continue
+            snapshot = f"{settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}"
+            _execute(connection, f"drop table if exists {snapshot}")
+            _execute(
+                connection,
+                f"create table {snapshot} as select {id_column} as id, _content_hash as content_hash "
+                f"from {settings.MARTS_SCHEMA}.{table}",
+            )
+            snapshotted.append(table)
+    return snapshotted
+
+
+def _compare_with_snapshot(snapshotted: list[str]) -> dict[str, MartChanges]:
+    """Created: ids not in the snapshot. Updated: rows whose content hash changed. Only the rows this
+    run wrote (the newest _transformed_at) can differ, so only those are compared."""
+    changes: dict[str, MartChanges] = {}
+    with _warehouse() as (connection, flavour):
+        for table, id_column in REPORTED_MARTS.items():
+            if not _mart_columns(connection, flavour, table):
+                continue
+            current = f"{settings.MARTS_SCHEMA}.{table}"
+            if table not in snapshotted:
+                (count,) = _fetchall(connection, f"select count(*) from {current}")[0]
+                changes[table] = MartChanges(created=count, updated=0)
+                continue
+            snapshot = f"{settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}"
+            created, updated = _fetchall(
+                connection,
+                "select count(case when previous.id is null then 1 end), "
+                "count(case when previous.id is not null "
+                "and previous.content_hash <> current_rows._content_hash then 1 end) "
+                f"from {current} as current_rows left join {snapshot} as previous "
+                f"on current_rows.{id_column} = previous.id "
+                f"where current_rows._transformed_at = (select max(_transformed_at) from {current})",
+            )[0]
+            changes[table] = MartChanges(created=int(created), updated=int(updated))
+    return changes
+
+
+def _drop_snapshots(snapshotted: list[str]) -> None:
+    if not snapshotted:
+        return
+    with _warehouse() as (connection, _flavour):
+        for table in snapshotted:
+            _execute(connection, f"drop table if exists {settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}")
