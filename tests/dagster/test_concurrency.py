@@ -1,0 +1,83 @@
+"""Two accounts imported at once: on DuckDB the writers take turns, neither fails on a lock."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
+
+from zoho_pipeline import settings
+from zoho_pipeline.defs.dlt import RAW_ASSETS_NAME
+from zoho_pipeline.import_runs import import_history
+from zoho_pipeline.importer import run_import
+from zoho_pipeline.integrations.lifecycle import add_integration
+from zoho_pipeline.integrations.store import IntegrationStore
+
+
+def connect_org(simulator, org, name):
+    with IntegrationStore.open() as store:
+        return add_integration(
+            store,
+            name=name,
+            accounts_url=simulator.accounts_url,
+            client_id=org.client_id,
+            client_secret=org.client_secret,
+            refresh_token=org.refresh_token,
+        )
+
+
+def step_window(instance, run_id: str, step_key: str) -> tuple[float, float]:
+    def timestamps(event_type):
+        return [
+            record.timestamp
+            for record in instance.all_logs(run_id, of_type=event_type)
+            if record.step_key == step_key
+        ]
+
+    return min(timestamps(DagsterEventType.STEP_START)), max(timestamps(DagsterEventType.STEP_SUCCESS))
+
+
+def run_two_imports_at_once(simulator, dagster_instance, *, imported_before: bool = False):
+    """Two accounts, each imported by its own process (`python -m zoho_pipeline.defs.runner`) at once."""
+    first = connect_org(simulator, simulator.org, "First")
+    second = connect_org(simulator, simulator.add_org(seed=7, name="Second Co"), "Second")
+    if imported_before:
+        for integration in (first, second):
+            run_import(integration.id)
+    runners = [
+        subprocess.Popen(
+            [sys.executable, "-m", "zoho_pipeline.defs.runner", integration.id],
+            cwd=settings.PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for integration in (first, second)
+    ]
+    outputs = [runner.communicate(timeout=600)[0] for runner in runners]
+    for runner, output in zip(runners, outputs, strict=True):
+        assert runner.returncode == 0, output[-3000:]
+
+    runs = dagster_instance.get_runs(RunsFilter(tags={"zoho/trigger": "runner"}))
+    assert len(runs) == 2 and all(run.status == DagsterRunStatus.SUCCESS for run in runs)
+    for integration in (first, second):
+        statuses = [run["status"] for run in import_history(integration.id)]
+        assert statuses == ["completed"] * (2 if imported_before else 1)
+    return runs
+
+
+def test_two_accounts_at_once_take_turns_on_duckdb(simulator, dagster_home, dagster_instance):
+    runs = run_two_imports_at_once(simulator, dagster_instance)
+    # The DuckDB writer pool has one slot: one import's load step ran, then the other's.
+    (start_a, end_a), (start_b, end_b) = sorted(step_window(dagster_instance, run.run_id, RAW_ASSETS_NAME)
+                                                for run in runs)
+    assert end_a <= start_b
+
+
+@pytest.mark.postgres
+def test_two_accounts_at_once_on_postgres(postgres_home, simulator, dagster_home, dagster_instance):
+    # No pool on Postgres imports: they may overlap. The accounts were imported once before, because
+    # two *first* imports at once still race on dlt's CREATE TABLE in zoho_raw (pipelines.py takes no
+    # lock on Postgres): a bug of the extraction layer, reported, not of the orchestration.
+    run_two_imports_at_once(simulator, dagster_instance, imported_before=True)
