@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 from tests.sources.conftest import count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +34,25 @@ def test_import_command_loads_and_summarises(pipeline_home, make_simulator):
     integration_id = connect(sim)
     result = cli("import", integration_id, "--modules", "contacts,deals")
     assert result.returncode == 0, result.stderr
-    assert "Contacts" in result.stdout and "API calls" in result.stdout
+    assert "Contacts" in result.stdout and "API calls" in result.stdout and "G-Tateth marts" in result.stdout
     assert count("contacts", integration_id) == sim.org.store.alive_count("Contacts")
+    first = json.loads(cli("status", integration_id, "--json").stdout)
+    assert first["status"] == "completed" and first["results"]["customersCreated"] > 0
 
+    # Nothing changed in Zoho: the second import (all modules) creates customers and updates nothing.
     as_json = cli("import", integration_id, "--json")
     assert as_json.returncode == 0, as_json.stderr
     summary = json.loads(as_json.stdout)
     assert summary["import_id"] and {m["module"] for m in summary["modules"]} >= {"Contacts", "Notes"}
+    assert summary["transform"]["changes"]["customers"] == {"created": 0, "updated": 0}
+
+    # Analysts find the same history in the warehouse.
+    history = json.loads(cli("history", integration_id, "--json").stdout)
+    with duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True) as warehouse:
+        rows = warehouse.sql("select import_id, status, results from zoho_raw.import_history "
+                             "where integration_id = ? order by started_at desc", params=[integration_id]).fetchall()
+    assert [(row[0], row[1]) for row in rows] == [(run["importId"], "completed") for run in history]
+    assert json.loads(rows[-1][2])["customersCreated"] == first["results"]["customersCreated"]
 
 
 def test_import_command_fails_with_one_line_on_a_revoked_token(pipeline_home, make_simulator):

@@ -295,9 +295,18 @@ def _print_import_summary(summary) -> None:
                       "yes" if module.complete else "no")
     console = Console()
     console.print(table)
+    if summary.transform is not None:
+        changes = Table(title="G-Tateth marts (dbt build)")
+        for column in ("table", "created", "updated"):
+            changes.add_column(column, justify="left" if column == "table" else "right")
+        for table, change in summary.transform.changes.items():
+            changes.add_row(table, str(change.created), str(change.updated))
+        console.print(changes)
+        for warning in summary.transform.warnings:
+            console.print(f"[yellow]warning[/yellow] {warning}")
     credits = "" if summary.credits_used is None else f", {summary.credits_used} credits"
-    console.print(f"{summary.api_calls} API calls{credits}, {summary.rejects} rejects, "
-                  f"{summary.duration_seconds:.1f} s")
+    console.print(f"{summary.api_calls} API calls{credits}, {summary.failed} records failed "
+                  f"({summary.rejects} rejects kept in zoho_raw.rejects), {summary.duration_seconds:.1f} s")
 
 
 @main.command("import")
@@ -306,9 +315,10 @@ def _print_import_summary(summary) -> None:
 @click.option("--from", "date_from", help="Only records modified on or after this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Only records modified on or before this date (YYYY-MM-DD).")
 @click.option("--full", is_flag=True, help="Re-read everything (nothing is duplicated).")
+@click.option("--no-transform", is_flag=True, help="Only extract and load the raw tables (skip dbt build).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-def import_(integration_id, modules, date_from, date_to, full, as_json) -> None:
-    """Extract a connected Zoho account and load it into the raw tables (zoho_raw)."""
+def import_(integration_id, modules, date_from, date_to, full, no_transform, as_json) -> None:
+    """Import a connected Zoho account: extract, load zoho_raw, then dbt build the G-Tateth marts."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from zoho_pipeline.importer import run_import
@@ -319,7 +329,7 @@ def import_(integration_id, modules, date_from, date_to, full, as_json) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=as_json) as bars:
         summary = run_import(integration_id, modules=names, date_from=date_from, date_to=date_to, full=full,
-                             progress=_ImportProgress(bars))
+                             progress=_ImportProgress(bars), transform=not no_transform)
     if as_json:
         _print_json(summary.to_dict())
     else:
@@ -371,3 +381,17 @@ def history(integration_id, as_json, limit) -> None:
         click.echo(f"no imports yet: run `zoho-pipeline import {integration_id}`")
     else:
         _print_rich(history_table(runs))
+
+
+# --- demo ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--size", type=click.IntRange(min=100), default=5_000, show_default=True,
+              help="Records in the sample org.")
+@click.option("--seed", type=int, default=7, show_default=True)
+def demo(size, seed) -> None:
+    """The whole product once: simulator, OAuth connect, import through Dagster into DuckDB, a report."""
+    from zoho_pipeline.demo import run
+
+    run(size=size, seed=seed, echo=click.echo)

@@ -298,6 +298,17 @@ def idle_status(integration_id: str) -> dict[str, Any]:
     }
 
 
+def add_results(import_id: str, results: Mapping[str, Any], *, control: ControlStore | None = None) -> None:
+    """Merge `results` into a run's results: Dagster's dbt step reports the marts it changed after the
+    import step has finished the run."""
+    with _control(control) as store, store.transaction() as tx:
+        rows = tx.query("select results from {s}import_runs where import_id = ?", (import_id,))
+        if not rows:
+            return
+        merged = {**json.loads(rows[0]["results"] or "{}"), **results}
+        tx.execute("update {s}import_runs set results = ? where import_id = ?", (_dumps(merged), import_id))
+
+
 def delete_import_history(integration_id: str, *, control: ControlStore | None = None) -> int:
     """Forget every import run of the integration (`integrations remove --purge`)."""
     with _control(control) as store, store.transaction() as tx:

@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from zoho_pipeline.errors import UserError
+from zoho_pipeline.history_table import publish_history
 from zoho_pipeline.sources.zoho import Extraction, modules_for, zoho_source
 from zoho_pipeline.sources.zoho import settings as source_settings
 from zoho_pipeline.sources.zoho.client import ZohoClient, ZohoCredentials
 from zoho_pipeline.sources.zoho.errors import ZohoAuthError, ZohoFatalError
+from zoho_pipeline.transform import TransformSummary
 
 
 class ImportFailed(UserError):
@@ -51,6 +53,8 @@ class ImportSummary:
     step_seconds: dict[str, float] = field(default_factory=dict)
     rejects: int = 0
     error: str | None = None
+    # Set when the import ran `dbt build` (`transform=True`): what it created and updated in the marts.
+    transform: TransformSummary | None = None
 
     @property
     def fetched(self) -> int:
@@ -156,6 +160,7 @@ def run_import(
     full: bool = False,
     progress: Any = None,
     *,
+    transform: bool = False,
     credentials: ZohoCredentials | None = None,
     record_run: bool | None = None,
 ) -> ImportSummary:
@@ -166,6 +171,8 @@ def run_import(
     `full`: re-read everything (merge on id: nothing is duplicated).
     `progress`: an object with `set_totals(dict)` and `progress(module, processed=, successful=, failed=)`
     (the shape of `ImportRunRecorder`), or just such a callable.
+    `transform`: then run `dbt build` (zoho_raw -> gtateth) and report what it created and updated; even
+    after a fatal Zoho error, so what was loaded reaches the marts before the import is marked failed.
     `credentials`: talk to Zoho with these instead of the integration store's (tests, scripts).
     """
     from zoho_pipeline import pipelines
@@ -223,27 +230,44 @@ def run_import(
         with pipelines.warehouse_write_lock():
             pipeline.load(workers=pipelines.load_workers())
         steps["load"] = time.monotonic() - mark
+        transformed = None
+        if transform:
+            from zoho_pipeline.transform import run_transform
+
+            mark = time.monotonic()
+            transformed = run_transform()
+            steps["transform"] = time.monotonic() - mark
     except BaseException as error:
         message = _failure_message(error)
         if recorder is not None:
             recorder.fail(message)
+            publish_history(integration_id)
         _mark_integration(integration_id, error)
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
         raise ImportFailed(message) from error
 
     summary = _summary(extraction, recorder, selected, started, steps)
+    summary.transform = transformed
     if extraction.fatal is not None:
         summary.error = str(extraction.fatal)
         if recorder is not None:
             recorder.fail(summary.error)
+            publish_history(integration_id)
         _mark_integration(integration_id, extraction.fatal)
         raise ImportFailed(summary.error) from extraction.fatal
     if recorder is not None:
         for row in extraction.rejects[:200]:
             recorder.add_error(row["module"], row["record_id"], row["reason"])
-        recorder.finish(results={"modules": [asdict(m) for m in summary.modules],
-                                 "apiCalls": summary.api_calls, "rejects": summary.rejects})
+        results = {"modules": [asdict(m) for m in summary.modules],
+                   "apiCalls": summary.api_calls, "rejects": summary.rejects}
+        if transformed is not None:
+            from zoho_pipeline.transform import results_of
+
+            results.update(results_of(transformed.changes))
+        recorder.finish(results=results)
+    if record_run:
+        publish_history(integration_id)
     return summary
 
 

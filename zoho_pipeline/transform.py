@@ -128,15 +128,8 @@ def run_transform(full_refresh: bool = False) -> TransformSummary:
     (`run_unit_tests()`), not on every import.
     """
     started = time.monotonic()
-    with _warehouse_lock():
-        snapshotted = _snapshot_marts()
-        try:
-            result = run_dbt(
-                "build", full_refresh=full_refresh, extra=["--exclude-resource-type", "unit_test"]
-            )
-            changes = _compare_with_snapshot(snapshotted)
-        finally:
-            _drop_snapshots(snapshotted)
+    with measure_mart_changes() as changes:
+        result = run_dbt("build", full_refresh=full_refresh, extra=["--exclude-resource-type", "unit_test"])
     summary = TransformSummary(
         changes=changes,
         seconds=time.monotonic() - started,
@@ -149,6 +142,30 @@ def run_transform(full_refresh: bool = False) -> TransformSummary:
         ],
     )
     return summary
+
+
+@contextlib.contextmanager
+def measure_mart_changes() -> Iterator[dict[str, MartChanges]]:
+    """Around a dbt build (ours or Dagster's): fills the yielded dict with the customers, conversations
+    and messages it created and updated. Holds the warehouse write lock throughout."""
+    changes: dict[str, MartChanges] = {}
+    with _warehouse_lock():
+        snapshotted = _snapshot_marts()
+        try:
+            yield changes
+            changes.update(_compare_with_snapshot(snapshotted))
+        finally:
+            _drop_snapshots(snapshotted)
+
+
+def results_of(changes: dict[str, MartChanges]) -> dict[str, int]:
+    """The import run's `results` (customersCreated, customersUpdated, ...) from the mart changes."""
+    results = {}
+    for table in REPORTED_MARTS:
+        change = changes.get(table, MartChanges())
+        results[f"{table}Created"] = change.created
+        results[f"{table}Updated"] = change.updated
+    return results
 
 
 def run_unit_tests():

@@ -69,8 +69,9 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def dagster_target_path() -> Path:
     """Where Dagster's dbt parse and runs write (under the pipeline home, apart from the CLI's dbt runs,
-    so parallel homes never share a manifest)."""
-    return settings.home() / "dbt" / "dagster"
+    so parallel homes never share a manifest). One per destination: the manifest names the relations
+    (database.schema.table) of the target it was parsed for."""
+    return settings.home() / "dbt" / "dagster" / settings.destination()
 
 
 def zoho_dbt_project() -> DbtProject:
@@ -130,18 +131,37 @@ def build_dbt_assets(project: DbtProject, *, pool: str | None, destination: str)
         pool=pool,
     )
     def zoho_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        from zoho_pipeline.pipelines import warehouse_write_lock
+        from zoho_pipeline.transform import measure_mart_changes
 
-        with dbt_environment(), warehouse_write_lock():
+        # measure_mart_changes holds the warehouse write lock for the whole build.
+        with dbt_environment(), measure_mart_changes() as changes:
             # dbt's artifacts for this run go under the pipeline home, not into dbt_project/target.
-            target_path = dagster_target_path() / "runs" / f"{context.run_id[:8]}-{uuid.uuid4().hex[:6]}"
+            target_path = dagster_target_path() / "runs" / f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}"
             events = dbt.cli(["build"], context=context, target_path=target_path).stream()
             if destination == "postgres":
                 yield from events.fetch_row_counts()
             else:
                 yield from with_duckdb_row_counts(events, manifest)
+        record_mart_changes(context, changes)
 
     return zoho_dbt_models
+
+
+def record_mart_changes(context: dg.AssetExecutionContext, changes: Mapping[str, Any]) -> None:
+    """Add what this build created and updated to the results of the run's import (`status`, `history`)."""
+    from zoho_pipeline.history_table import publish_history
+    from zoho_pipeline.import_runs import add_results, import_status
+    from zoho_pipeline.transform import results_of
+
+    results = results_of(dict(changes))
+    context.log.info("marts: " + ", ".join(f"{name} {count}" for name, count in results.items()))
+    integration_id = context.run.tags.get("dagster/partition")
+    if not integration_id:  # a dbt-only run: no import to report to
+        return
+    import_id = import_status(integration_id).get("importId")
+    if import_id:
+        add_results(import_id, results)
+        publish_history(integration_id)
 
 
 def with_duckdb_row_counts(events: Iterator[Any], manifest: Mapping[str, Any]) -> Iterator[Any]:

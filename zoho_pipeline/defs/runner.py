@@ -45,6 +45,7 @@ def run_import_job(
     date_to: str | None = None,
     full: bool = False,
     instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Import one account and `dbt build`, as the `zoho_import` job; never raises for a failed run."""
     from zoho_pipeline.definitions import build_definitions
@@ -56,7 +57,8 @@ def run_import_job(
             instance.add_dynamic_partitions(INTEGRATIONS_PARTITIONS_NAME, [integration_id])
         job = build_definitions().resolve_job_def(IMPORT_JOB_NAME)
         return job.execute_in_process(
-            run_config=import_config(modules, date_from, date_to, full),
+            run_config={**import_config(modules, date_from, date_to, full),
+                        "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance,
             partition_key=integration_id,
             raise_on_error=False,

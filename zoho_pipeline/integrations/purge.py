@@ -6,7 +6,13 @@ from typing import Any
 from zoho_pipeline import settings
 from zoho_pipeline.errors import UserError
 
-PURGED_SCHEMAS = (settings.RAW_DATASET, settings.MARTS_SCHEMA)
+# The raw tables, dbt's incremental staging tables (or the marts would be rebuilt from them) and the marts.
+PURGED_SCHEMAS = (settings.RAW_DATASET, "zoho_staging", settings.MARTS_SCHEMA)
+# Customers span accounts and have no integration_id: those left without a contact go with it.
+_ORPHAN_CUSTOMERS_SQL = (
+    f"delete from {settings.MARTS_SCHEMA}.customers where customer_id not in "
+    f"(select customer_id from {settings.MARTS_SCHEMA}.customer_sources)"
+)
 
 # Base tables (not views: dbt rebuilds those) of our schemas that carry an `integration_id` column.
 _TABLES_SQL = """
@@ -52,6 +58,9 @@ def _purge_duckdb(integration_id: str) -> dict[str, int]:
                 f"delete from {_quote(schema)}.{_quote(table)} where integration_id = ?", [integration_id]
             ).fetchone()
             deleted[f"{schema}.{table}"] = int(row[0]) if row else 0
+        if _has_customers(tables):
+            row = connection.execute(_ORPHAN_CUSTOMERS_SQL).fetchone()
+            deleted[f"{settings.MARTS_SCHEMA}.customers"] = int(row[0]) if row else 0
         connection.execute("commit")
         return deleted
     finally:
@@ -71,14 +80,23 @@ def _purge_postgres(integration_id: str) -> dict[str, int]:
         with connection, connection.cursor() as cursor:
             schemas = ", ".join("%s" for _ in PURGED_SCHEMAS)
             cursor.execute(_TABLES_SQL.format(schemas=schemas), PURGED_SCHEMAS)
+            tables = cursor.fetchall()
             deleted: dict[str, int] = {}
-            for schema, table in cursor.fetchall():
+            for schema, table in tables:
                 table_name = f"{_quote(schema)}.{_quote(table)}"
                 cursor.execute(f"delete from {table_name} where integration_id = %s", (integration_id,))
                 deleted[f"{schema}.{table}"] = cursor.rowcount
+            if _has_customers(tables):
+                cursor.execute(_ORPHAN_CUSTOMERS_SQL)
+                deleted[f"{settings.MARTS_SCHEMA}.customers"] = cursor.rowcount
         return deleted
     finally:
         connection.close()
+
+
+def _has_customers(tables: list[tuple[str, str]]) -> bool:
+    """customer_sources exists (customers is built with it), so orphaned customers can be found."""
+    return (settings.MARTS_SCHEMA, "customer_sources") in [tuple(row) for row in tables]
 
 
 def _quote(identifier: str) -> str:
