@@ -48,7 +48,8 @@ def postgres_url():
     """A fresh Postgres database for one test; skips without a server unless CI requires it."""
     if not _postgres_available():
         if os.environ.get("ZOHO_PIPELINE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required (ZOHO_PIPELINE_REQUIRE_POSTGRES=1) but {POSTGRES_ADMIN_URL} does not answer")
+            pytest.fail(f"PostgreSQL is required (ZOHO_PIPELINE_REQUIRE_POSTGRES=1) but "
+                        f"{POSTGRES_ADMIN_URL} does not answer")
         pytest.skip(f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}")
     import psycopg2
 

@@ -50,7 +50,8 @@ def test_import_command_loads_and_summarises(pipeline_home, make_simulator):
     history = json.loads(cli("history", integration_id, "--json").stdout)
     with duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True) as warehouse:
         rows = warehouse.sql("select import_id, status, results from zoho_raw.import_history "
-                             "where integration_id = ? order by started_at desc", params=[integration_id]).fetchall()
+                             "where integration_id = ? order by started_at desc",
+                             params=[integration_id]).fetchall()
     assert [(row[0], row[1]) for row in rows] == [(run["importId"], "completed") for run in history]
     assert json.loads(rows[-1][2])["customersCreated"] == first["results"]["customersCreated"]
 

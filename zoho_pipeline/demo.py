@@ -121,7 +121,7 @@ def run(size: int = DEMO_SIZE, seed: int = DEMO_SEED, echo: Callable[[str], None
         echo(line)
     echo("")
     echo("Next:")
-    echo("  make dagster                     # the Dagster UI on http://127.0.0.1:3000: this run, assets, lineage")
+    echo("  make dagster   # the Dagster UI on http://127.0.0.1:3000: this run, its assets and lineage")
     echo(f"  zoho-pipeline history {integration_id}   # import history (also zoho_raw.import_history)")
     echo(f"  warehouse: {settings.duckdb_path()}")
     echo(f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.duckdb_path()}', "
@@ -133,9 +133,10 @@ def report_lines(integration_id: str, status: dict) -> list[str]:
     import duckdb
 
     progress, results = status["progress"], status["results"]
+    created = ", ".join(f"{results.get(f'{table}Created', 0)} {table}"
+                        for table in ("customers", "conversations", "messages"))
     lines = [f"   records: {progress['total']} in Zoho, {progress['successful']} loaded, "
-             f"{progress['failed']} failed; created {results.get('customersCreated', 0)} customers, "
-             f"{results.get('conversationsCreated', 0)} conversations, {results.get('messagesCreated', 0)} messages"]
+             f"{progress['failed']} failed; created {created}"]
     schema = settings.MARTS_SCHEMA
     with duckdb.connect(str(settings.duckdb_path()), read_only=True) as warehouse:
         counts = [f"{table} {warehouse.sql(f'select count(*) from {schema}.{table}').fetchone()[0]}"
@@ -149,17 +150,20 @@ def report_lines(integration_id: str, status: dict) -> list[str]:
             name = " ".join(part for part in (first, last) if part)
             lines.append(f"     {name} <{email}> at {company}: {_short(custom)}")
         conversation = warehouse.sql(
-            f"select c.conversation_id, c.source, c.subject, c.status, count(*) from {schema}.conversations c "
-            f"join {schema}.messages m using (conversation_id) where c.integration_id = ? "
-            "group by all order by count(*) desc, c.conversation_id limit 1", params=[integration_id]).fetchone()
+            "select c.conversation_id, c.source, c.subject, c.status, count(*) "
+            f"from {schema}.conversations c join {schema}.messages m using (conversation_id) "
+            "where c.integration_id = ? group by all order by count(*) desc, c.conversation_id limit 1",
+            params=[integration_id]).fetchone()
         if conversation:
             conversation_id, source, subject, state, _ = conversation
             lines.append(f"   a conversation ({source}, {state}): {subject}")
             messages = warehouse.sql(
                 f"select kind, created_at, coalesce(title, ''), body from {schema}.messages "
-                "where conversation_id = ? order by created_at, message_id", params=[conversation_id]).fetchall()
+                "where conversation_id = ? order by created_at, message_id",
+                params=[conversation_id]).fetchall()
             for kind, created_at, title, body in messages:
-                lines.append(f"     [{created_at:%Y-%m-%d %H:%M}] {kind}: {_short(title + ' ' + (body or ''), 90)}")
+                text = _short(title + " " + (body or ""), 90)
+                lines.append(f"     [{created_at:%Y-%m-%d %H:%M}] {kind}: {text}")
     return lines
 
 

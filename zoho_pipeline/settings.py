@@ -44,7 +44,7 @@ def duckdb_path() -> Path:
 
 
 def postgres_url() -> str:
-    """The Postgres warehouse URL (`ZOHO_PIPELINE_POSTGRES_URL`), required when the destination is postgres."""
+    """The Postgres warehouse URL (`ZOHO_PIPELINE_POSTGRES_URL`), required for the postgres destination."""
     url = os.environ.get("ZOHO_PIPELINE_POSTGRES_URL", "").strip()
     if not url:
         raise SettingsError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -202,29 +203,29 @@ def _release_duckdb() -> None:
                 DuckDBConnectionManager._ENV = None
 
 
-_lock_depth = 0
+_held = threading.local()  # how deep this thread is in _warehouse_lock
 
 
 @contextlib.contextmanager
 def _warehouse_lock() -> Iterator[None]:
     """DuckDB has one writer per file: hold the loader's lock (zoho_pipeline.pipelines) for the whole
-    transform (snapshot, dbt, comparison). Re-entrant within this process."""
-    global _lock_depth
-    if _lock_depth:
-        _lock_depth += 1
+    transform (snapshot, dbt, comparison). Re-entrant within a thread; other threads wait for it."""
+    depth = getattr(_held, "depth", 0)
+    if depth:
+        _held.depth = depth + 1
         try:
             yield
         finally:
-            _lock_depth -= 1
+            _held.depth -= 1
         return
     from zoho_pipeline import pipelines
 
     with pipelines.warehouse_write_lock():
-        _lock_depth = 1
+        _held.depth = 1
         try:
             yield
         finally:
-            _lock_depth = 0
+            _held.depth = 0
 
 
 @contextlib.contextmanager

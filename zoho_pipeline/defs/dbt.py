@@ -78,12 +78,24 @@ def zoho_dbt_project() -> DbtProject:
     """The dbt project with a current manifest (parsed again when a model, macro or seed is newer)."""
     project = DbtProject(settings.DBT_PROJECT_DIR, target_path=dagster_target_path())
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
+    if (
+        not manifest.exists()
+        or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)
+        or _manifest_adapter(manifest) != settings.destination()
+    ):
         with dbt_environment():
             DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
                 ["parse", "--quiet"], target_path=project.target_path
             ).wait()
     return project
+
+
+def _manifest_adapter(manifest: Path) -> str | None:
+    """The adapter (duckdb, postgres) a manifest was parsed for: its relation names belong to that target."""
+    try:
+        return json.loads(manifest.read_text())["metadata"]["adapter_type"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 class ZohoDbtTranslator(DagsterDbtTranslator):
