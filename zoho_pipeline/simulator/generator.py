@@ -166,7 +166,10 @@ def build_arrays(seed: int, module: schema.ModuleDef, count: int, counts: dict[s
             # Cover every parent module even in tiny orgs.
             parent_module[: len(available)] = available
             sizes = np.array([counts.get(name, 0) for name in NOTE_PARENTS], dtype=np.int64)
-            parent_index = (rng.random(count) * sizes[parent_module]).astype(np.int32)
+            # A note is (nearly always) written after its parent: creation times are sorted draws over the
+            # same years, so a parent from the first (note's position) share of its module came first.
+            written_after = (np.arange(count) + 0.5) / count
+            parent_index = (rng.random(count) * written_after * sizes[parent_module]).astype(np.int32)
         else:
             parent_module = np.full(count, -1, dtype=np.int8)
             parent_index = np.zeros(count, dtype=np.int32)
