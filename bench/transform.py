@@ -76,6 +76,18 @@ def raw_ids(module_table: str, fraction: float) -> list[str]:
     return [row["id"] for row in rows[::step]]
 
 
+def print_slowest_nodes(run_results: Path, shown: int = 8) -> None:
+    """Where the last dbt build spent its time: models versus tests, and the slowest nodes."""
+    results = json.loads(run_results.read_text())["results"]
+    by_kind: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + result["execution_time"]
+    print("  node time by kind: " + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in by_kind.items()))
+    for result in sorted(results, key=lambda r: -r["execution_time"])[:shown]:
+        print(f"  {result['execution_time']:6.2f} s  {result['unique_id']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000)
@@ -169,6 +181,7 @@ def main() -> None:
             f"messages {incremental.messages})",
             flush=True,
         )
+        print_slowest_nodes(Path(home) / "dbt" / "target" / "run_results.json")
         rebuilt = transform.run_transform(full_refresh=True)
         print(f"dbt build (--full-refresh on the same data): {rebuilt.seconds:.1f} s", flush=True)
     finally:

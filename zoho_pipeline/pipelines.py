@@ -19,7 +19,7 @@ from dlt.common.pipeline import SupportsPipeline
 from zoho_pipeline import settings
 
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": None}
-DUCKDB_MEMORY_LIMIT = "256MB"
+DUCKDB_MEMORY_LIMIT = "160MB"
 # DuckDB has one writer anyway: parallel load jobs only add memory. Postgres takes dlt's default.
 LOAD_WORKERS = {"duckdb": 1, "postgres": 20}
 
