@@ -68,7 +68,8 @@ def status_view(status: Mapping[str, Any]) -> RenderableType:
     for module, counts in (status.get("modules") or {}).items():
         table.add_row(f"  {module}", _bar(counts["processed"], counts.get("total") or 0, state))
     if status.get("results"):
-        table.add_row("results", ", ".join(f"{key} {value}" for key, value in status["results"].items()))
+        scalars = {key: value for key, value in status["results"].items() if not isinstance(value, list | dict)}
+        table.add_row("results", ", ".join(f"{key} {value}" for key, value in scalars.items()))
     parts: list[RenderableType] = [table]
     if status.get("errors"):
         parts.append(errors_table(status["errors"], status.get("errorCount")))
@@ -142,7 +143,7 @@ def _options(options: Mapping[str, Any]) -> str:
     if options.get("modules"):
         parts.append("modules " + ",".join(map(str, options["modules"])))
     date_range = options.get("dateRange") or {}
-    if date_range:
+    if date_range.get("from") or date_range.get("to"):
         parts.append(f"{date_range.get('from') or '…'} to {date_range.get('to') or '…'}")
     if options.get("full"):
         parts.append("full")
