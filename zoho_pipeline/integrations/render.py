@@ -68,7 +68,8 @@ def status_view(status: Mapping[str, Any]) -> RenderableType:
     for module, counts in (status.get("modules") or {}).items():
         table.add_row(f"  {module}", _bar(counts["processed"], counts.get("total") or 0, state))
     if status.get("results"):
-        scalars = {key: value for key, value in status["results"].items() if not isinstance(value, list | dict)}
+        results = status["results"].items()
+        scalars = {key: value for key, value in results if not isinstance(value, list | dict)}
         table.add_row("results", ", ".join(f"{key} {value}" for key, value in scalars.items()))
     parts: list[RenderableType] = [table]
     if status.get("errors"):
