@@ -113,3 +113,35 @@ def test_log_per_org_includes_its_token_calls(simulator):
     session(simulator)
     paths = {e["path"] for e in simulator.control.requests(org=simulator.org)}
     assert "/oauth/v2/token" in paths
+
+
+def _note_parents(http) -> list[dict]:
+    notes = []
+    params = {"fields": "Parent_Id", "per_page": 200}
+    while True:
+        page = get(http, "/crm/v8/Notes", params=params)
+        if page.status_code == 204:
+            return notes
+        body = page.json()
+        notes += [note["Parent_Id"] for note in body["data"]]
+        if not body["info"]["more_records"]:
+            return notes
+        params["page"] = body["info"]["page"] + 1
+
+
+def test_notes_go_with_their_deleted_parent(make_simulator):
+    sim = make_simulator(seed=3, counts={"Contacts": 40, "Deals": 40, "Cases": 40, "Notes": 400})
+    http = session(sim)
+    alive = {module: {r["id"] for r in get(http, f"/crm/v8/{module}", params={"fields": "id"}).json()["data"]}
+             for module in ("Contacts", "Deals", "Cases")}
+    parents = _note_parents(http)
+    # Generated orgs: no note outlives its parent.
+    assert parents and all(parent["id"] in alive[parent["module"]["api_name"]] for parent in parents)
+
+    deal = next(parent for parent in parents if parent["module"]["api_name"] == "Deals")
+    before = sum(parent["id"] == deal["id"] for parent in parents)
+    sim.control.delete_record("Deals", deal["id"])
+    after = _note_parents(http)
+    assert len(after) == len(parents) - before and deal["id"] not in {parent["id"] for parent in after}
+    deleted_notes = get(http, "/crm/v8/Notes/deleted", params={"type": "all"}).json()["data"]
+    assert len(deleted_notes) >= before

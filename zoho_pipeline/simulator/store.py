@@ -104,7 +104,25 @@ class OrgStore:
             )
             for name in schema.MODULE_NAMES
         }
+        self._delete_notes_of_deleted_parents()
         self._null_fields: dict[str, set[str]] = {}  # custom fields added as null for existing records
+
+    def _delete_notes_of_deleted_parents(self) -> None:
+        """Zoho deletes a record's notes with it (guessed: at the same time, with the same deletion type)."""
+        notes = self.stores["Notes"].arrays
+        if notes.parent_module is None:
+            return
+        for number, parent in enumerate(NOTE_PARENTS):
+            parents = self.stores[parent].arrays
+            if not len(parents.deleted_time):
+                continue
+            on_parent = notes.parent_module == number
+            parent_deleted = np.zeros(len(notes.created), dtype=np.int64)
+            parent_deleted[on_parent] = parents.deleted_time[notes.parent_index[on_parent]]
+            cascade = (parent_deleted > 0) & (notes.deleted_time == 0)
+            # A note cannot outlive its parent nor be deleted before it was last modified.
+            notes.deleted_time[cascade] = np.maximum(parent_deleted[cascade], notes.modified[cascade])
+            notes.deleted_type[cascade] = parents.deleted_type[notes.parent_index[cascade]]
 
     # -- ids --------------------------------------------------------------------------------------------
 
@@ -228,12 +246,15 @@ class OrgStore:
             return self.record(module, index)
 
     def delete(self, module: str, index: int, now: int, permanent: bool = False) -> None:
+        """Delete a record, and its notes with it, as Zoho does."""
         with self.lock:
-            store = self.stores[module]
-            store.arrays.deleted_time[index] = now
-            store.arrays.deleted_type[index] = 2 if permanent else 1
-            store.deleted_by[index] = 0
-            store.changed()
+            victims = [(module, index)] + [("Notes", int(note)) for note in self.notes_of(module, index)]
+            for victim_module, victim_index in victims:
+                store = self.stores[victim_module]
+                store.arrays.deleted_time[victim_index] = now
+                store.arrays.deleted_type[victim_index] = 2 if permanent else 1
+                store.deleted_by[victim_index] = 0
+                store.changed()
 
     def add_custom_field(self, module: str, field_def: schema.FieldDef, fill_values: bool) -> None:
         """Add a field; existing records get generated values (fill_values) or null."""
