@@ -274,6 +274,14 @@ class _ImportProgress:
         for module, total in totals.items():
             self.tasks[module] = self.bars.add_task(module, total=max(total, 1) if total else None)
 
+    def step(self, name: str | None) -> None:
+        """Finish the previous step's line and show this one (elapsed time, no total); None: just finish."""
+        previous = self.tasks.pop("_step", None)
+        if previous is not None:
+            self.bars.update(previous, total=1, completed=1)
+        if name is not None:
+            self.tasks["_step"] = self.bars.add_task(name, total=None)
+
     def progress(self, module: str, processed: int, successful: int, failed: int = 0) -> None:
         task = self.tasks.get(module)
         if task is None:
@@ -328,8 +336,10 @@ def import_(integration_id, modules, date_from, date_to, full, no_transform, as_
     names = [name for name in (modules or "").split(",") if name.strip()] or None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=as_json) as bars:
+        display = _ImportProgress(bars)
         summary = run_import(integration_id, modules=names, date_from=date_from, date_to=date_to, full=full,
-                             progress=_ImportProgress(bars), transform=not no_transform)
+                             progress=display, transform=not no_transform)
+        display.step(None)
     if as_json:
         _print_json(summary.to_dict())
     else:

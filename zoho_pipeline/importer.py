@@ -135,6 +135,12 @@ class _Progress:
             if hasattr(listener, "set_totals"):
                 listener.set_totals(totals)
 
+    def step(self, name: str) -> None:
+        """A step after extraction began (loading, dbt build), for displays that show it."""
+        for listener in self.listeners:
+            if hasattr(listener, "step"):
+                listener.step(name)
+
     def __call__(self, module: str, processed: int, successful: int, failed: int) -> None:
         for listener in self.listeners:
             report = getattr(listener, "progress", listener)
@@ -227,6 +233,7 @@ def run_import(
         pipeline.normalize()
         steps["normalize"] = time.monotonic() - mark
         mark = time.monotonic()
+        report.step("loading the raw tables (zoho_raw)")
         with pipelines.warehouse_write_lock():
             pipeline.load(workers=pipelines.load_workers())
         steps["load"] = time.monotonic() - mark
@@ -235,6 +242,7 @@ def run_import(
             from zoho_pipeline.transform import run_transform
 
             mark = time.monotonic()
+            report.step("dbt build (gtateth marts)")
             transformed = run_transform()
             steps["transform"] = time.monotonic() - mark
     except BaseException as error:
