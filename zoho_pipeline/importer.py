@@ -249,7 +249,8 @@ def run_import(
         message = _failure_message(error)
         if recorder is not None:
             recorder.fail(message)
-            publish_history(integration_id)
+            if not isinstance(error, KeyboardInterrupt):  # Ctrl-C: leave at once
+                publish_history(integration_id)
         _mark_integration(integration_id, error)
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise
