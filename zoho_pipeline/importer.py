@@ -227,8 +227,7 @@ def run_import(
             modules=selected, date_from=start, date_to=end, full=full, extraction=extraction,
         )
         mark = time.monotonic()
-        workers = source_settings.extract_workers(client.edition())
-        pipeline.extract(source, loader_file_format=pipelines.loader_file_format(), workers=workers)
+        pipeline.extract(source, loader_file_format=pipelines.loader_file_format())
         steps["extract"] = time.monotonic() - mark
         mark = time.monotonic()
         pipeline.normalize()

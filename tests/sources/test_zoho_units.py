@@ -102,11 +102,3 @@ def test_custom_fields_come_from_metadata():
     assert [(r["api_name"], r["is_custom_field"]) for r in rows] == [
         ("Stage", False), ("Looks_Custom__c", False), ("Region", True)]
     assert rows[2]["lookup_module"] == "Accounts"
-
-
-def test_extract_workers_follow_the_edition_limits():
-    from zoho_pipeline.sources.zoho.settings import DEFAULT_EXTRACT_WORKERS, extract_workers
-
-    assert extract_workers("free") == 3  # 5 calls at once, two left for others
-    assert extract_workers("Enterprise") == 8  # sorted listings: 10 at once whatever the edition
-    assert extract_workers(None) == extract_workers("unknown") == DEFAULT_EXTRACT_WORKERS

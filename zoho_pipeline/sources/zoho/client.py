@@ -269,18 +269,6 @@ class ZohoClient:
 
         return self._cached(("count", module), load)
 
-    def edition(self) -> str | None:
-        """The org's Zoho edition (`GET /org` `license_details.paid_type`), None when Zoho does not say."""
-        def load() -> str | None:
-            try:
-                body = self.get_json("/org")
-            except (ZohoApiError, ZohoScopeError):  # e.g. no ZohoCRM.org.READ scope: use a default
-                return None
-            org = ((body or {}).get("org") or [{}])[0]
-            return (org.get("license_details") or {}).get("paid_type")
-
-        return self._cached(("org", "edition"), load)
-
     def deal_pipelines(self) -> list[dict[str, Any]]:
         """Deal pipelines with their stages, over every Deals layout."""
         body = self.get_json("/settings/layouts", params={"module": "Deals"})

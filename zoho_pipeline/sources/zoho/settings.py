@@ -42,19 +42,3 @@ REQUEST_TIMEOUT = 60.0
 TOKEN_REFRESH_LIMIT = 10
 TOKEN_REFRESH_WINDOW_SECONDS = 600
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
-
-# Record walks in parallel (dlt's extract workers), by the org's edition: Zoho allows this many calls
-# at once per org and app (reference §8), 10 at most for "complex" calls such as sorted listings.
-# Two below the limit leaves room for another import's or the user's own calls.
-EDITION_CONCURRENCY = {"free": 5, "standard": 10, "starter": 10, "professional": 15, "enterprise": 20,
-                       "zohoone": 20, "ultimate": 25, "crmplus": 25}
-SORTED_CALL_CONCURRENCY = 10
-DEFAULT_EXTRACT_WORKERS = 5  # dlt's default, when the edition is unknown
-
-
-def extract_workers(edition: str | None) -> int:
-    """How many module walks run at once for an org of this edition."""
-    limit = EDITION_CONCURRENCY.get((edition or "").strip().lower())
-    if limit is None:
-        return DEFAULT_EXTRACT_WORKERS
-    return max(1, min(limit, SORTED_CALL_CONCURRENCY) - 2)
