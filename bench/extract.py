@@ -11,12 +11,10 @@ peak RSS ≤ 600 MB; incremental with nothing changed: about one call per module
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,18 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def start_simulator(size: int, seed: int, page_token_cap: int) -> tuple[subprocess.Popen, dict]:
-    """`zoho-pipeline simulator` as a child process (its own core); returns it and its SIMULATOR line."""
-    command = [sys.executable, "-m", "zoho_pipeline", "simulator", "--size", str(size),
-               "--seed", str(seed), "--page-token-cap", str(page_token_cap)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("SIMULATOR "):
-            return process, json.loads(line[len("SIMULATOR "):])
-    process.kill()
-    raise SystemExit("the simulator did not start")
+from zoho_pipeline.simulator.process import SimulatorProcess  # noqa: E402 (after the path)
 
 
 def peak_rss_mb() -> float:
@@ -56,7 +43,9 @@ def main() -> None:
     os.environ.update(ZOHO_PIPELINE_HOME=str(home), ZOHO_PIPELINE_DESTINATION="duckdb",
                       RUNTIME__DLTHUB_TELEMETRY="false")
     started = time.perf_counter()
-    simulator, details = start_simulator(args.size, args.seed, args.page_token_cap)
+    simulator = SimulatorProcess.start("--size", str(args.size), "--seed", str(args.seed),
+                                       "--page-token-cap", str(args.page_token_cap))
+    details = simulator.details
     print(f"simulator: {sum(details['counts'].values()):,} records ({details['counts']}), "
           f"up in {time.perf_counter() - started:.1f} s")
     try:
@@ -109,8 +98,7 @@ def main() -> None:
               f"{incremental.duration_seconds:.1f} s")
         print(f"peak RSS overall {peak_rss_mb():.0f} MB")
     finally:
-        simulator.terminate()
-        simulator.wait(timeout=30)
+        simulator.stop()
         if not args.keep:
             shutil.rmtree(home, ignore_errors=True)
         else:

@@ -10,8 +10,6 @@ do), reads its start-up figures and memory from /proc, then pages through one mo
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +18,9 @@ import orjson
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from zoho_pipeline.simulator.process import SimulatorProcess  # noqa: E402 (after the path)
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -30,37 +31,6 @@ def memory_mb(pid: int) -> dict[str, float]:
         if key in ("VmRSS", "VmHWM"):
             figures[key] = int(value.split()[0]) / 1024
     return figures
-
-
-def start_simulator(size: int, seed: int, page_token_cap: int) -> tuple[subprocess.Popen, dict, float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zoho_pipeline",
-            "simulator",
-            "--size",
-            str(size),
-            "--seed",
-            str(seed),
-            "--page-token-cap",
-            str(page_token_cap),
-            "--daily-credits",
-            str(10**9),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    header = []
-    for line in process.stdout:
-        header.append(line)
-        if line.startswith("SIMULATOR "):
-            details = json.loads(line[len("SIMULATOR ") :])
-            return process, details, time.perf_counter() - started
-    raise SystemExit("simulator did not start:\n" + "".join(header) + process.stderr.read())
 
 
 def access_token(details: dict) -> str:
@@ -114,7 +84,9 @@ def main() -> None:
         "--max-records", type=int, default=None, help="stop paging after this many (default: all)"
     )
     args = parser.parse_args()
-    process, details, startup = start_simulator(args.size, args.seed, page_token_cap=args.size)
+    simulator = SimulatorProcess.start("--size", str(args.size), "--seed", str(args.seed),
+                                       "--page-token-cap", str(args.size), "--daily-credits", str(10**9))
+    process, details, startup = simulator.process, simulator.details, simulator.startup_seconds
     try:
         counts = details["counts"]
         after_start = memory_mb(process.pid)
@@ -149,11 +121,7 @@ def main() -> None:
         target_ok = startup < 60 and after["VmHWM"] < 2048 and records / seconds >= 20_000
         print(f"targets (1M org < 60 s and < 2 GB, >= 20,000 records/s): {'met' if target_ok else 'NOT met'}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        simulator.stop()
 
 
 if __name__ == "__main__":

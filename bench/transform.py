@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from zoho_pipeline.simulator.process import SimulatorProcess  # noqa: E402 (after the path)
 
 # Field each module changes (a harmless edit that still bumps Modified_Time).
 EDITS = {
@@ -36,36 +37,6 @@ EDITS = {
     "Events": "Description",
 }
 INTEGRATION = "bench"
-
-
-def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen, dict, float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zoho_pipeline",
-            "simulator",
-            "--size",
-            str(size),
-            "--seed",
-            str(seed),
-            "--page-token-cap",
-            str(max(size, 100_000)),
-            "--daily-credits",
-            str(10**9),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    header = []
-    for line in process.stdout:
-        header.append(line)
-        if line.startswith("SIMULATOR "):
-            return process, json.loads(line[len("SIMULATOR ") :]), time.perf_counter() - started
-    raise SystemExit("simulator did not start:\n" + "".join(header) + process.stderr.read())
 
 
 def raw_ids(module_table: str, fraction: float) -> list[str]:
@@ -118,7 +89,8 @@ def main() -> None:
     from zoho_pipeline.sources.zoho import settings as source_settings
     from zoho_pipeline.sources.zoho.client import ZohoCredentials
 
-    process, details, startup = start_simulator(args.size, args.seed)
+    simulator = SimulatorProcess.start("--size", str(args.size), "--seed", str(args.seed))
+    details, startup = simulator.details, simulator.startup_seconds
     try:
         print(f"org: {args.size:,} records, simulator up in {startup:.1f} s; warehouse in {home}", flush=True)
         credentials = ZohoCredentials(
@@ -185,8 +157,7 @@ def main() -> None:
         rebuilt = transform.run_transform(full_refresh=True)
         print(f"dbt build (--full-refresh on the same data): {rebuilt.seconds:.1f} s", flush=True)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        simulator.stop()
 
 
 if __name__ == "__main__":

@@ -7,58 +7,22 @@ Runs recorded in `<home>/dagster` show up in `make dagster` afterwards.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import redirect_stdout
 
 import requests
 
 from zoho_pipeline import settings
 from zoho_pipeline.errors import UserError
+from zoho_pipeline.simulator.process import SimulatorProcess
 
 DEMO_NAME = "Demo org (simulator)"
 DEMO_SEED = 7
 DEMO_SIZE = 5_000
 MART_TABLES = ("customers", "customer_sources", "conversations", "messages", "customer_notes", "call_logs",
                "tasks")
-
-
-@dataclass(frozen=True)
-class SimulatorProcess:
-    accounts_url: str
-    client_id: str
-    client_secret: str
-    counts: dict[str, int]
-
-
-@contextmanager
-def simulator_process(size: int, seed: int) -> Iterator[SimulatorProcess]:
-    """`zoho-pipeline simulator` in a child process (a real HTTP server), stopped on the way out."""
-    command = [sys.executable, "-m", "zoho_pipeline", "simulator", "--seed", str(seed), "--size", str(size)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        details = None
-        for line in child.stdout:
-            if line.startswith("SIMULATOR "):
-                details = json.loads(line[len("SIMULATOR "):])
-                break
-        if details is None:
-            raise UserError(f"the simulator did not start: {child.stderr.read().strip()[-500:]}")
-        # Keep draining its output so the child never blocks on a full pipe.
-        threading.Thread(target=child.stdout.read, daemon=True).start()
-        yield SimulatorProcess(details["accounts_url"], details["client_id"], details["client_secret"],
-                               details["counts"])
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 def _browser(echo: Callable[[str], None], accounts_url: str) -> Callable[[str], None]:
@@ -84,10 +48,11 @@ def connect_demo_org(sim: SimulatorProcess, echo: Callable[[str], None]) -> str:
             if earlier.name == DEMO_NAME:
                 echo(f"removing the earlier demo account {earlier.id} and its data")
                 remove_integration(store, earlier.id, purge=True, revoke=False)
+        details = sim.details
         integration = connect(
-            store, client_id=sim.client_id, client_secret=sim.client_secret, accounts_url=sim.accounts_url,
-            name=DEMO_NAME, port=0, open_browser=False, timeout=60,
-            echo=_browser(lambda line: echo(f"  {line}"), sim.accounts_url),
+            store, client_id=details["client_id"], client_secret=details["client_secret"],
+            accounts_url=details["accounts_url"], name=DEMO_NAME, port=0, open_browser=False, timeout=60,
+            echo=_browser(lambda line: echo(f"  {line}"), details["accounts_url"]),
         )
     return integration.id
 
@@ -100,9 +65,9 @@ def run(size: int = DEMO_SIZE, seed: int = DEMO_SEED, echo: Callable[[str], None
         raise UserError("the demo runs on the embedded DuckDB warehouse: unset ZOHO_PIPELINE_DESTINATION")
     started = time.monotonic()
     echo(f"1. Starting the Zoho CRM simulator with a sample org ({size:,} records, seed {seed}) ...")
-    with simulator_process(size, seed) as sim:
-        echo(f"   accounts server {sim.accounts_url}; records: "
-             + ", ".join(f"{module} {count}" for module, count in sim.counts.items()))
+    with SimulatorProcess.start("--seed", str(seed), "--size", str(size)) as sim:
+        echo(f"   accounts server {sim.details['accounts_url']}; records: "
+             + ", ".join(f"{module} {count}" for module, count in sim.details["counts"].items()))
         echo("2. Connecting it through Zoho's OAuth authorization-code flow ...")
         integration_id = connect_demo_org(sim, echo)
         echo(f"   connected: integration {integration_id}")

@@ -19,7 +19,7 @@ from zoho_pipeline.sources.zoho import Extraction, modules_for, zoho_source
 from zoho_pipeline.sources.zoho import settings as source_settings
 from zoho_pipeline.sources.zoho.client import ZohoClient, ZohoCredentials
 from zoho_pipeline.sources.zoho.errors import ZohoAuthError, ZohoFatalError
-from zoho_pipeline.transform import TransformSummary
+from zoho_pipeline.transform import TransformSummary, results_of, run_transform
 
 
 class ImportFailed(UserError):
@@ -239,8 +239,6 @@ def run_import(
         steps["load"] = time.monotonic() - mark
         transformed = None
         if transform:
-            from zoho_pipeline.transform import run_transform
-
             mark = time.monotonic()
             report.step("dbt build (gtateth marts)")
             transformed = run_transform()
@@ -272,8 +270,6 @@ def run_import(
         results = {"recordsLoaded": summary.loaded, "recordsFailed": summary.failed,
                    "apiCalls": summary.api_calls, "rejects": summary.rejects}
         if transformed is not None:
-            from zoho_pipeline.transform import results_of
-
             results.update(results_of(transformed.changes))
         recorder.finish(results=results)
     if record_run:

@@ -82,6 +82,13 @@ def dbt_env() -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def dbt_environment() -> Iterator[None]:
+    """Set the variables profiles.yml reads while dbt runs (in-process, or dagster-dbt's subprocess)."""
+    with _environment(dbt_env()):
+        yield
+
+
 def dbt_args(
     command: str = "build", *, full_refresh: bool = False, extra: list[str] | None = None
 ) -> list[str]:
@@ -111,7 +118,7 @@ def run_dbt(command: str = "build", *, full_refresh: bool = False, extra: list[s
     """Invoke dbt in-process with the settings-derived environment; raise TransformError on failure."""
     from dbt.cli.main import dbtRunner
 
-    with _warehouse_lock(), _environment(dbt_env()):
+    with _warehouse_lock(), dbt_environment():
         try:
             result = dbtRunner().invoke(dbt_args(command, full_refresh=full_refresh, extra=extra))
         finally:

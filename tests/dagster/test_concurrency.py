@@ -7,24 +7,11 @@ import sys
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
+from tests.dagster.helpers import connect
 from zoho_pipeline import settings
 from zoho_pipeline.defs.dlt import RAW_ASSETS_NAME
 from zoho_pipeline.import_runs import import_history
 from zoho_pipeline.importer import run_import
-from zoho_pipeline.integrations.lifecycle import add_integration
-from zoho_pipeline.integrations.store import IntegrationStore
-
-
-def connect_org(simulator, org, name):
-    with IntegrationStore.open() as store:
-        return add_integration(
-            store,
-            name=name,
-            accounts_url=simulator.accounts_url,
-            client_id=org.client_id,
-            client_secret=org.client_secret,
-            refresh_token=org.refresh_token,
-        )
 
 
 def step_window(instance, run_id: str, step_key: str) -> tuple[float, float]:
@@ -40,8 +27,8 @@ def step_window(instance, run_id: str, step_key: str) -> tuple[float, float]:
 
 def run_two_imports_at_once(simulator, dagster_instance, *, imported_before: bool = False):
     """Two accounts, each imported by its own process (`python -m zoho_pipeline.defs.runner`) at once."""
-    first = connect_org(simulator, simulator.org, "First")
-    second = connect_org(simulator, simulator.add_org(seed=7, name="Second Co"), "Second")
+    first = connect(simulator, "First")
+    second = connect(simulator, "Second", org=simulator.add_org(seed=7, name="Second Co"))
     if imported_before:
         for integration in (first, second):
             run_import(integration.id)

@@ -9,26 +9,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterRunStatus
 
+from tests.dagster.helpers import connect
 from zoho_pipeline import settings
 from zoho_pipeline.defs.dlt import RAW_ASSETS_NAME
 from zoho_pipeline.defs.jobs import IMPORT_JOB_NAME
 from zoho_pipeline.import_runs import import_history
-from zoho_pipeline.integrations.lifecycle import add_integration
 from zoho_pipeline.integrations.store import IntegrationStore
-
-
-def connect(simulator, name: str = "Zylker"):
-    """`zoho-pipeline integrations add` against the simulator's org."""
-    org = simulator.org
-    with IntegrationStore.open() as store:
-        return add_integration(
-            store,
-            name=name,
-            accounts_url=simulator.accounts_url,
-            client_id=org.client_id,
-            client_secret=org.client_secret,
-            refresh_token=org.refresh_token,
-        )
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ from all raw rows, and dbt's incremental models only touch what changed.
 """
 # No `from __future__ import annotations`: Dagster reads the resource annotation of the asset function.
 import json
-import os
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from dagster_dbt import (
 )
 
 from zoho_pipeline import settings
+from zoho_pipeline.transform import dbt_environment
 
 DBT_ASSETS_NAME = "zoho_dbt_models"
 # Models whose rows are worth counting (views would run their query; ephemeral ones are not relations).
@@ -35,24 +34,6 @@ def dbt_executable() -> str:
     """The venv's `dbt` next to this Python (dagster-dbt runs dbt as a subprocess; PATH may lack it)."""
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
-
-
-@contextmanager
-def dbt_environment() -> Iterator[None]:
-    """The environment profiles.yml reads (`env_var()`), derived from zoho_pipeline.settings."""
-    from zoho_pipeline.transform import dbt_env
-
-    overrides = dict(dbt_env())
-    saved = {name: os.environ.get(name) for name in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _newest_source_mtime(project_dir: Path) -> float:

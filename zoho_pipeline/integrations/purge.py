@@ -58,7 +58,7 @@ def _purge_duckdb(integration_id: str) -> dict[str, int]:
                 f"delete from {_quote(schema)}.{_quote(table)} where integration_id = ?", [integration_id]
             ).fetchone()
             deleted[f"{schema}.{table}"] = int(row[0]) if row else 0
-        if _has_customers(tables):
+        if _has_customer_sources(tables):
             row = connection.execute(_ORPHAN_CUSTOMERS_SQL).fetchone()
             deleted[f"{settings.MARTS_SCHEMA}.customers"] = int(row[0]) if row else 0
         connection.execute("commit")
@@ -86,7 +86,7 @@ def _purge_postgres(integration_id: str) -> dict[str, int]:
                 table_name = f"{_quote(schema)}.{_quote(table)}"
                 cursor.execute(f"delete from {table_name} where integration_id = %s", (integration_id,))
                 deleted[f"{schema}.{table}"] = cursor.rowcount
-            if _has_customers(tables):
+            if _has_customer_sources(tables):
                 cursor.execute(_ORPHAN_CUSTOMERS_SQL)
                 deleted[f"{settings.MARTS_SCHEMA}.customers"] = cursor.rowcount
         return deleted
@@ -94,7 +94,7 @@ def _purge_postgres(integration_id: str) -> dict[str, int]:
         connection.close()
 
 
-def _has_customers(tables: list[tuple[str, str]]) -> bool:
+def _has_customer_sources(tables: list[tuple[str, str]]) -> bool:
     """customer_sources exists (customers is built with it), so orphaned customers can be found."""
     return (settings.MARTS_SCHEMA, "customer_sources") in [tuple(row) for row in tables]
 

@@ -336,10 +336,6 @@ class RecordFactory:
             record[api_name] = make_value(r, created)
         return record
 
-    def custom_value(self, field_def: schema.FieldDef, rnd: random.Random, created: int):
-        """A generated value for a custom field (about one in eight is null)."""
-        return self._value_maker(field_def)(rnd.random, created)
-
     def _value_maker(self, field_def: schema.FieldDef):
         """One small function per field type, chosen once per module rather than per value."""
         data_type = field_def.data_type

@@ -173,10 +173,6 @@ class ModuleDef:
     fields: list[FieldDef] = field(default_factory=list)
     bulk_supported: bool = True
 
-    @property
-    def scope_name(self) -> str:
-        return self.api_name.lower()
-
     def field(self, api_name: str) -> FieldDef | None:
         for field_def in self.fields:
             if field_def.api_name == api_name:

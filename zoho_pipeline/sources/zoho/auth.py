@@ -55,16 +55,9 @@ class ZohoOAuth2(OAuth2AuthBase):
         self.tokens_minted = 0
         self._lock = threading.Lock()
         self._mint_times: collections.deque[float] = collections.deque(maxlen=settings.TOKEN_REFRESH_LIMIT)
-        from dlt.sources.helpers.requests import Client
+        from zoho_pipeline.sources.zoho.http import retrying_client
 
-        self._token_http = Client(
-            request_timeout=settings.REQUEST_TIMEOUT,
-            raise_for_status=False,
-            request_max_attempts=settings.REQUEST_MAX_ATTEMPTS,
-            request_backoff_factor=settings.REQUEST_BACKOFF_FACTOR,
-            request_max_retry_delay=settings.REQUEST_MAX_RETRY_DELAY,
-            retry_condition=_token_throttled,
-        )
+        self._token_http = retrying_client(_token_throttled)
 
     # --- requests AuthBase -------------------------------------------------------------------------
     def __call__(self, request: PreparedRequest) -> PreparedRequest:

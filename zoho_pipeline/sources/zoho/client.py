@@ -15,11 +15,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import orjson
-from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
 from requests import Response
-from tenacity import wait_random
 
 from zoho_pipeline.sources.zoho import settings
 from zoho_pipeline.sources.zoho.auth import ZohoOAuth2
@@ -32,6 +30,7 @@ from zoho_pipeline.sources.zoho.errors import (  # noqa: F401 - ZohoFatalError i
     ZohoFatalError,
     ZohoScopeError,
 )
+from zoho_pipeline.sources.zoho.http import retrying_client
 from zoho_pipeline.sources.zoho.paginator import ZohoPaginator, response_json
 
 MALFORMED = object()  # marker: a 2xx body that is not JSON
@@ -178,15 +177,7 @@ class ZohoClient:
             token_cache=token_cache,
         )
         self.stats = ApiStats()
-        self._http = Client(
-            request_timeout=settings.REQUEST_TIMEOUT,
-            raise_for_status=False,
-            request_max_attempts=settings.REQUEST_MAX_ATTEMPTS,
-            request_backoff_factor=settings.REQUEST_BACKOFF_FACTOR,
-            request_max_retry_delay=settings.REQUEST_MAX_RETRY_DELAY,
-            retry_condition=self._retry_malformed,
-        )
-        _add_jitter(self._http)
+        self._http = retrying_client(self._retry_malformed, jitter=True)
         self._local = threading.local()
         self._cache: dict[tuple[str, str], Any] = {}
         self._cache_lock = threading.Lock()
@@ -401,15 +392,3 @@ def last_modified(page: list[dict[str, Any]]) -> dt.datetime | None:
             return parsed
     return None
 
-
-def _add_jitter(client: Client) -> None:
-    """dlt's retry waits exponentially; add jitter so parallel walks do not retry in lockstep."""
-    make_session = client._make_session
-
-    def make_session_with_jitter() -> Any:
-        session = make_session()
-        retrying = session.send.retry  # tenacity's wrapped function exposes its Retrying
-        retrying.wait = retrying.wait + wait_random(0, settings.REQUEST_BACKOFF_FACTOR)
-        return session
-
-    client._make_session = make_session_with_jitter  # type: ignore[method-assign]
