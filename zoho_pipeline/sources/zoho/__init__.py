@@ -6,8 +6,9 @@ Raw tables and their keys are the contract in docs/architecture.md. Records are 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import dlt
@@ -15,7 +16,9 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from zoho_pipeline.sources.zoho import settings
+from zoho_pipeline.sources.zoho.bulk import BulkRead, bulk_fields
 from zoho_pipeline.sources.zoho.client import (
+    BulkUnavailable,
     MalformedPage,
     ZohoClient,
     ZohoCredentials,
@@ -43,6 +46,7 @@ from zoho_pipeline.sources.zoho.transform import (
 __all__ = ["zoho_source", "ZohoCredentials", "Extraction", "modules_for", "EPOCH"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+log = logging.getLogger(__name__)
 
 
 def modules_for(groups: Sequence[str] | None) -> list[str]:
@@ -83,12 +87,14 @@ def zoho_source(
     token_cache: Any | None = None,
     progress: ProgressCallback | None = None,
     extraction: Extraction | None = None,
+    bulk_read: bool = True,
 ) -> Iterator[DltResource]:
     """Zoho CRM records (incremental on Modified_Time), field metadata, deal stages, deletes, counts, rejects.
 
     `date_from`/`date_to` load records modified in that window without moving the live cursor;
     `full` re-reads everything (also without touching the cursor; merge keeps one row per id).
-    Pass `extraction` to read counters, rejects and a fatal error after the run.
+    Pass `extraction` to read counters, rejects and a fatal error after the run. `bulk_read=False`
+    (config `SOURCES__ZOHO__BULK_READ=false`) reads every module by REST, even the first time.
     """
     if extraction is None:
         client = ZohoClient(
@@ -104,7 +110,7 @@ def zoho_source(
     if "Deals" in selected:
         yield deal_stages(extraction)
     for module in selected:
-        yield _record_resource(extraction, module, window)
+        yield _record_resource(extraction, module, window, bulk_read)
     yield deleted_records(extraction, selected)
     yield rejects(extraction)
 
@@ -125,7 +131,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _record_resource(
-    extraction: Extraction, module: str, window: tuple[dt.datetime, dt.datetime] | None
+    extraction: Extraction, module: str, window: tuple[dt.datetime, dt.datetime] | None, bulk_read: bool
 ) -> DltResource:
     table = settings.RECORD_MODULES[module]
     if window is None:
@@ -147,27 +153,32 @@ def _record_resource(
         parallelized=True,
     )
     resource.__doc__ = f"Zoho {module} records, whole, incremental on Modified_Time (UTC)."
-    return resource(extraction, module, window, modified_time=cursor)
+    return resource(extraction, module, window, bulk_read, modified_time=cursor)
 
 
 def _module_records(
     extraction: Extraction,
     module: str,
     window: tuple[dt.datetime, dt.datetime] | None,
+    bulk_read: bool,
     modified_time: dlt.sources.incremental[dt.datetime] = dlt.sources.incremental("modified_time"),  # noqa: B008
 ) -> Iterator[pa.Table]:
-    """Zoho records of one module, one Arrow table per page, oldest Modified_Time first."""
+    """Zoho records of one module as Arrow tables: a big module's first full read by Bulk Read, then
+    (and otherwise) REST pages, oldest Modified_Time first."""
     complete, reason = False, None
     try:
         if extraction.stopped:
             return
         client = extraction.client
         extraction.counts(module)
-        field_names = [meta["api_name"] for meta in client.module_fields(module) if meta.get("api_name")]
+        metadata = client.module_fields(module)
+        field_names = [meta["api_name"] for meta in metadata if meta.get("api_name")]
         start = modified_time.start_value
         since = start if start is not None and start > EPOCH else None
         until = window[1] if window else None
         extracted_at = dt.datetime.now(dt.UTC)
+        if bulk_read and since is None and _bulk_worthwhile(extraction, module, window):
+            since = yield from _bulk_records(extraction, module, metadata, extracted_at)
         for page in client.walk_records(module, field_names, since, until):
             table, page_rejects = records_to_arrow(
                 page, extraction.integration_id, module, extracted_at, extraction.import_id
@@ -200,6 +211,52 @@ def _module_records(
         reason = str(error)
     finally:
         extraction.module_done(module, complete, reason)
+
+
+def _bulk_worthwhile(
+    extraction: Extraction, module: str, window: tuple[dt.datetime, dt.datetime] | None
+) -> bool:
+    """Bulk Read pays when the whole module is read and it is big (a job costs 50 credits)."""
+    if module not in settings.BULK_MODULES or (window is not None and window[0] > EPOCH):
+        return False
+    count = extraction.client.record_count(module)
+    return count is not None and count >= settings.BULK_MIN_RECORDS
+
+
+def _bulk_records(
+    extraction: Extraction, module: str, metadata: list[dict[str, Any]], extracted_at: dt.datetime
+) -> Generator[pa.Table, None, dt.datetime | None]:
+    """Yield a module's records by Bulk Read; return where the REST walk goes on from (None: Zoho ran
+    no bulk job for it, so REST reads the whole module)."""
+    client = extraction.client
+    display_fields = {}
+    for meta in metadata:
+        target = ((meta.get("lookup") or {}).get("module") or {}).get("api_name")
+        if target and target not in display_fields:
+            names = [m["api_name"] for m in client.module_fields(target) if m.get("display_field")]
+            display_fields[target] = names[0] if names else None
+    columns, keys = bulk_fields(metadata, display_fields)
+    cutoff = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    read = BulkRead(client, module)
+    try:
+        try:
+            read.download_all(columns, cutoff)
+        except BulkUnavailable as why:
+            log.info("Reading %s by REST: %s", module, why)
+            return None
+        # From here on nothing asks Zoho: every row is yielded, even when another module stops the
+        # import meanwhile, so the cursor dlt keeps covers all of them (they come in id order).
+        for records, rejects in read.tables(keys, extraction.integration_id, extraction.import_id,
+                                            extracted_at):
+            extraction.add_rejects(rejects.to_pylist())
+            extraction.page_done(module, fetched=records.num_rows + rejects.num_rows,
+                                 loaded=records.num_rows, failed=rejects.num_rows)
+            if records.num_rows:
+                yield records
+    finally:
+        read.close()
+    began = min(cutoff, read.started_at or cutoff)
+    return began - dt.timedelta(seconds=settings.CURSOR_OVERLAP_SECONDS)
 
 
 @dlt.resource(

@@ -40,6 +40,10 @@ class PageWalkInterrupted(Exception):
     """Zoho will not page further (page_token cap, expiry or binding): restart the walk from the cursor."""
 
 
+class BulkUnavailable(Exception):
+    """Zoho will not run a bulk read of this module for this connection (read it by REST instead)."""
+
+
 class MalformedPage(Exception):
     """A page that is not JSON even after re-requesting it."""
 
@@ -277,6 +281,49 @@ class ZohoClient:
             headers=headers, paginator=ZohoPaginator(), hooks=self.hooks,
         ):
             yield list(page)
+
+    # --- bulk read (sources/zoho/bulk.py) -----------------------------------------------------------
+    def _bulk_url(self, path: str) -> str:
+        return self.base_url[: -len(settings.API_PATH)] + path
+
+    def bulk_create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a Bulk Read job; its details (`id`, `state`, `created_time`)."""
+        response = self.rest().post(self._bulk_url(settings.BULK_PATH), json=body, hooks=self.hooks)
+        try:
+            answer = check_response(response)
+        except ZohoScopeError as error:  # connected before bulk reads were asked for
+            raise BulkUnavailable(str(error)) from error
+        except ZohoApiError as error:
+            if response.status_code == 400:  # e.g. MODULE_NOT_SUPPORTED: Zoho runs no job for it
+                raise BulkUnavailable(str(error)) from error
+            raise
+        details = ((answer or {}).get("data") or [{}])[0].get("details") or {}
+        if "id" not in details:
+            raise ZohoApiError(f"Zoho created no bulk read job (it answered {answer!r:.200}).")
+        return details
+
+    def bulk_status(self, job_id: str) -> dict[str, Any]:
+        """A Bulk Read job's details: `state`, and `result` (download_url, more_records, next_page_token)."""
+        answer = self.get_json(self._bulk_url(f"{settings.BULK_PATH}/{job_id}"))
+        return ((answer or {}).get("data") or [{}])[0]
+
+    def bulk_download(self, download_url: str, target: Any) -> None:
+        """Save a finished job's zip (`download_url` is a path on the API domain) to `target`."""
+        response = self.rest().get(self._bulk_url(download_url), hooks={"response": [self._on_download]})
+        if response.status_code >= 400:
+            raise error_for(response, response_json(response) or {})
+        target.write_bytes(response.content)
+
+    def _on_download(self, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """Count the call; parse only error bodies (the result itself is a zip)."""
+        self.stats.count(response)
+        response.zoho_json = None  # type: ignore[attr-defined]
+        if response.status_code >= 400:
+            try:
+                response.zoho_json = orjson.loads(response.content)  # type: ignore[attr-defined]
+            except orjson.JSONDecodeError:
+                pass
+        return response
 
     # --- records -----------------------------------------------------------------------------------
     def walk_records(

@@ -42,3 +42,15 @@ REQUEST_TIMEOUT = 60.0
 TOKEN_REFRESH_LIMIT = 10
 TOKEN_REFRESH_WINDOW_SECONDS = 600
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
+
+# Bulk Read for a module's first full read (sources/zoho/bulk.py). A job costs 50 credits, as much as
+# 10,000 records by REST, so smaller modules stay on REST. Notes are not readable in bulk; the
+# activities' What_Id names its module in `$se_module`, which the bulk CSV does not carry.
+BULK_PATH = "/crm/bulk/v8/read"
+BULK_MODULES = ("Contacts", "Accounts", "Deals", "Cases")
+BULK_MIN_RECORDS = 10_000
+BULK_POLL_FIRST_SECONDS = 0.1
+BULK_POLL_MAX_SECONDS = 5.0
+BULK_JOB_TIMEOUT_SECONDS = 3600
+BULK_BATCH_ROWS = 20_000  # rows per Arrow table handed to dlt
+BULK_DUCKDB_MEMORY = "128MB"  # the CSV-reading DuckDB in the importing process (peak RSS)
