@@ -91,21 +91,28 @@ def records_sql(csv_files: Sequence[Path], keys: dict[str, str]) -> str:
     files = ", ".join("'" + str(path).replace("'", "''") + "'" for path in csv_files)
     record = "json_object(" + ", ".join(f"'{key}', {expr}" for key, expr in keys.items()) + ")"
     return f"""
+        with checked as (
+            select
+                *,
+                case
+                    when "id" is null then 'record has no id'
+                    when try_cast("Modified_Time" as timestamptz) is null
+                        then 'Modified_Time is not a datetime: ' || coalesce("Modified_Time", 'null')
+                    when "Created_Time" is not null and try_cast("Created_Time" as timestamptz) is null
+                        then 'Created_Time is not a datetime: ' || "Created_Time"
+                end as reject_reason
+            from read_csv([{files}], header = true, all_varchar = true, delim = ',', quote = '"',
+                          escape = '"', union_by_name = true) as csv_row
+        )
         select
             "id" as id,
             try_cast("Created_Time" as timestamptz) as created_time,
             try_cast("Modified_Time" as timestamptz) as modified_time,
-            {record}::varchar as record,
-            case
-                when "id" is null then 'record has no id'
-                when try_cast("Modified_Time" as timestamptz) is null
-                    then 'Modified_Time is not a datetime: ' || coalesce("Modified_Time", 'null')
-                when "Created_Time" is not null and try_cast("Created_Time" as timestamptz) is null
-                    then 'Created_Time is not a datetime: ' || "Created_Time"
-            end as reject_reason,
-            to_json(csv_row)::varchar as payload
-        from read_csv([{files}], header = true, all_varchar = true, delim = ',', quote = '"',
-                      escape = '"', union_by_name = true) as csv_row
+            case when reject_reason is null then {record}::varchar end as record,
+            reject_reason,
+            case when reject_reason is not null
+                then to_json(checked)::varchar end as payload
+        from checked
     """
 
 
@@ -179,7 +186,7 @@ class BulkRead:
                                             "threads": 1, "preserve_insertion_order": False})
         try:
             connection.execute("set TimeZone = 'UTC'")
-            query = connection.execute(records_sql(self.files, keys))
+            query = connection.sql(records_sql(self.files, keys))
             for batch in query.to_arrow_reader(settings.BULK_BATCH_ROWS):
                 table = pa.Table.from_batches([batch])
                 yield _split(table, integration_id, import_id, extracted_at, self.module)

@@ -52,5 +52,5 @@ BULK_MIN_RECORDS = 10_000
 BULK_POLL_FIRST_SECONDS = 0.1
 BULK_POLL_MAX_SECONDS = 5.0
 BULK_JOB_TIMEOUT_SECONDS = 3600
-BULK_BATCH_ROWS = 20_000  # rows per Arrow table handed to dlt
-BULK_DUCKDB_MEMORY = "128MB"  # the CSV-reading DuckDB in the importing process (peak RSS)
+BULK_BATCH_ROWS = 10000  # rows per Arrow table handed to dlt
+BULK_DUCKDB_MEMORY = "256MB"  # the CSV-reading DuckDB in the importing process (peak RSS)
