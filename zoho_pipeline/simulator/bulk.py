@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import operator
 import secrets
 import zipfile
 from collections import deque
@@ -283,12 +285,30 @@ def _csv_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return str(value["id"]) if "id" in value else orjson.dumps(value).decode()
+        return _lookup_cell(value)
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
             return ",".join(str(v.get("name") or v.get("id") or "") for v in value)
         return ";".join(str(v) for v in value)  # guessed: multi-select separator in the CSV
     return str(value)
+
+
+def _lookup_cell(value: dict) -> str:
+    return str(value["id"]) if "id" in value else orjson.dumps(value).decode()
+
+
+# _csv_value for the classes generated records hold, by exact class (so 1 never reads as True).
+_CELL = {bool: {True: "true", False: "false"}.__getitem__, int: str, float: str, dict: _lookup_cell}
+
+
+def _columns(org: Org, job: dict) -> list[str]:
+    definition = org.store.modules[job["module"]]
+    columns = list(job["fields"]) or [
+        f.api_name for f in definition.fields if f.data_type != "multiselectlookup"
+    ]
+    if "id" not in columns:
+        columns.append("id")
+    return columns
 
 
 def download(sim, org: Org, job_id: str) -> FilePage:
@@ -304,29 +324,74 @@ def download(sim, org: Org, job_id: str) -> FilePage:
         if len(recent) >= DOWNLOADS_PER_MINUTE:
             raise ZohoError(429, "TOO_MANY_REQUESTS", "download limit of 10 per minute exceeded", {})
         recent.append(now)
-    module = job["module"]
-    definition = org.store.modules[module]
-    columns = list(job["fields"]) or [
-        f.api_name for f in definition.fields if f.data_type != "multiselectlookup"
-    ]
-    if "id" not in columns:
-        columns.append("id")
-    evaluator = coql._Evaluator(org, module)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    for index in job["indices"]:
-        index = int(index)
-        record = evaluator.record(index)
-        writer.writerow(
-            [_csv_value(evaluator.value(index, c) if "." in c else record.get(c)) for c in columns]
-        )
-        evaluator._records.pop(index, None)
+    columns = _columns(org, job)
     archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-        zipped.writestr(f"{job['id']}.csv", text.getvalue())
+    # Level 1: about half the deflate time of the default level 6, for a zip ~25% larger.
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zipped:
+        with zipped.open(f"{job['id']}.csv", "w") as member:
+            for text in csv_text(rows(org, job["module"], columns, job["indices"]), columns):
+                member.write(text.encode())
     headers = {
         "Content-Type": "application/zip",
         "Content-Disposition": f'attachment; filename="{job["id"]}.zip"',
     }
     return FilePage(200, archive.getvalue(), headers, records=len(job["indices"]))
+
+
+# -- the CSV ----------------------------------------------------------------------------------------------
+# A cell is what the COQL evaluator gives for the column (record.get, or evaluator.value for dot columns),
+# written by _csv_value, and the CSV is what csv.writer writes. Going through both per cell cost more
+# than generating the record, so rows() picks a record's cells with one itemgetter call and converts
+# by class, and csv_text() joins a row itself unless a cell needs more than plain quotes.
+
+
+def _dot_key(sub: str) -> str:
+    """The key evaluator.value reads from a lookup for 'Lookup.sub'."""
+    return "id" if sub in ("", "id") else "email" if sub == "email" else "name"
+
+
+def rows(org: Org, module: str, columns: list[str], indices: np.ndarray):
+    """Each record's cells as strings, as _csv_value writes the evaluator's values."""
+    bases = [column.partition(".")[0] for column in columns]
+    dots = [(i, _dot_key(c.partition(".")[2])) for i, c in enumerate(columns) if "." in c]
+    pick = operator.itemgetter(*bases)
+    single = len(bases) == 1
+    record_of = org.store.record
+    for index in indices.tolist():
+        record = record_of(module, index)
+        try:
+            values = [pick(record)] if single else list(pick(record))
+        except KeyError:  # a field the record lacks reads as None, as record.get gives it
+            values = [record.get(base) for base in bases]
+        for position, key in dots:
+            value = values[position]
+            if isinstance(value, dict):
+                values[position] = value.get(key)
+        yield [
+            "" if v is None else v if v.__class__ is str else _CELL.get(v.__class__, _csv_value)(v)
+            for v in values
+        ]
+
+
+def csv_text(cell_rows, header: list[str], rows_per_chunk: int = 2000):
+    """The CSV in chunks of text, byte for byte what csv.writer(lineterminator="\\n") writes."""
+    quoted = io.StringIO()
+    writer = csv.writer(quoted, lineterminator="\n")
+    separators = len(header) - 1
+    lines = []
+    for cells in itertools.chain([header], cell_rows):
+        line = ",".join(cells)
+        if not line or '"' in line or "\n" in line or "\r" in line:
+            writer.writerow(cells)  # rare: let csv.writer double quotes and quote line breaks
+            line = quoted.getvalue()[:-1]
+            quoted.seek(0)
+            quoted.truncate()
+        elif line.count(",") != separators:
+            # Some cells hold commas: csv.writer quotes just those, as is (no quote inside to double).
+            line = ",".join([f'"{cell}"' if "," in cell else cell for cell in cells])
+        lines.append(line)
+        if len(lines) >= rows_per_chunk:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"

@@ -8,8 +8,8 @@ the same org and a 1,000,000-record org costs a few tens of megabytes.
 
 from __future__ import annotations
 
+import _random
 import functools
-import random
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -48,10 +48,26 @@ UNICODE_COMPANIES = (
 )
 
 
+# Every record formats a few datetimes: strftime costs ~2.5 us, these pieces a fraction of that.
+_HOURS = tuple(f"T{h:02d}:" for h in range(24))
+_MINUTES_SECONDS = tuple(f"{s // 60:02d}:{s % 60:02d}" for s in range(3600))
+
+
+@functools.cache
+def _day_text(day: int) -> str:
+    """'YYYY-MM-DD' of a day since the epoch (strftime's own text; generated dates span some 20,000 days)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+
+
 def format_datetime(epoch: int, offset_minutes: int) -> str:
     """Zoho's datetime form: ISO 8601, second precision, the user's UTC offset, no milliseconds."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch + offset_minutes * 60)) + (
-        _OFFSET_TEXT.get(offset_minutes) or _offset_text(offset_minutes)
+    day, second = divmod(epoch + offset_minutes * 60, 86400)
+    hour, second = divmod(second, 3600)
+    return (
+        _day_text(day)
+        + _HOURS[hour]
+        + _MINUTES_SECONDS[second]
+        + (_OFFSET_TEXT.get(offset_minutes) or _offset_text(offset_minutes))
     )
 
 
@@ -60,7 +76,7 @@ def _offset_text(minutes: int) -> str:
 
 
 def format_date(epoch: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+    return _day_text(epoch // 86400)
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,7 @@ def build_arrays(seed: int, module: schema.ModuleDef, count: int, counts: dict[s
     return arrays
 
 
-def _cover(index: int, values: tuple, rnd: random.Random):
+def _cover(index: int, values: tuple, rnd: _random.Random):
     """The first len(values) records take each value once, so tiny orgs still show every value."""
     if index < len(values):
         return values[index]
@@ -208,28 +224,30 @@ class RecordFactory:
         # Per-org cache: lookups of the same records (names, contact emails) recur across modules.
         self.cached_name = functools.lru_cache(maxsize=65536)(self._name)
         self._module_traits: dict[tuple[str, int], tuple] = {}
+        self._tag_id = record_id("Tags", 1)
 
-    def rnd(self, number: int, index: int, salt: int = 0) -> random.Random:
-        return random.Random((self._key_base + number * 7919 + salt) * 10_000_019 + index)
+    def rnd(self, number: int, index: int, salt: int = 0) -> _random.Random:
+        # The C generator behind random.Random, seeded once: random.Random(n) seeds in __new__ and
+        # again in __init__ (the same state, twice the cost). Records only call .random().
+        return _random.Random((self._key_base + number * 7919 + salt) * 10_000_019 + index)
 
     # -- names --------------------------------------------------------------------------------------------
     # A record's name comes first in its random stream, so a lookup elsewhere can compute it alone
     # (and cache it) while record() draws it as the start of the same stream: one seeding per record.
 
-    def _contact_prefix(self, rnd: random.Random, index: int) -> tuple:
-        p = self.pools
-        first = p.first_names[int(rnd.random() * len(p.first_names))]
-        last = p.last_names[int(rnd.random() * len(p.last_names))]
-        long_roll = rnd.random()
-        has_first = rnd.random() > 0.03
-        domain = p.domains[int(rnd.random() * len(p.domains))]
-        kind = rnd.random()
-        other_roll = rnd.random()
-        variant = int(rnd.random() * 3)
+    def _contact_prefix(self, rnd: _random.Random, index: int) -> tuple:
+        p, r = self.pools, rnd.random
+        last_names = p.last_names
+        first = p.first_names[int(r() * len(p.first_names))]
+        last = last_names[int(r() * len(last_names))]
+        long_roll = r()
+        has_first = r() > 0.03
+        domain = p.domains[int(r() * len(p.domains))]
+        kind = r()
+        other_roll = r()
+        variant = int(r() * 3)
         if long_roll < 0.002 or index % 997 == 5:
-            last = (
-                last + "-" + "-".join(p.last_names[(index + k * 31) % len(p.last_names)] for k in range(12))
-            )
+            last = last + "-" + "-".join(last_names[(index + k * 31) % len(last_names)] for k in range(12))
         return first, last, has_first, domain, kind, other_roll, variant
 
     def _base_email(self, index: int) -> str:
@@ -237,7 +255,7 @@ class RecordFactory:
         local = f"{ascii_fold(first)}.{ascii_fold(last)}".strip(".") or "contact"
         return f"{local[:60]}{index % 97}@{domain}"
 
-    def _contact_identity(self, rnd: random.Random, index: int) -> tuple[str | None, str, str | None]:
+    def _contact_identity(self, rnd: _random.Random, index: int) -> tuple[str | None, str, str | None]:
         """(First_Name, Last_Name, Email): email may be None, shared with another contact, or oddly typed."""
         first, last, has_first, domain, kind, other_roll, variant = self._contact_prefix(rnd, index)
         if index < 3:
@@ -253,7 +271,7 @@ class RecordFactory:
             ]  # same address, typed differently
         return (first if has_first else None), last, email
 
-    def _name_from(self, module: str, rnd: random.Random, index: int):
+    def _name_from(self, module: str, rnd: _random.Random, index: int):
         p = self.pools
         r = rnd.random
         if module == "Contacts":
@@ -318,13 +336,12 @@ class RecordFactory:
         name = self._name_from(module.api_name, rnd, index)  # first in the stream: see _name_from
         r = rnd.random
         users = self.users
+        n_users = len(users)
         record = {
-            "Owner": users[int(r() * len(users))],
-            "Created_By": users[int(r() * len(users))],
-            "Modified_By": users[int(r() * len(users))],
-            "Tag": []
-            if r() < 0.85
-            else [{"name": "VIP", "id": self.record_id("Tags", 1), "color_code": "#F17574"}],
+            "Owner": users[int(r() * n_users)],
+            "Created_By": users[int(r() * n_users)],
+            "Modified_By": users[int(r() * n_users)],
+            "Tag": [] if r() < 0.85 else [{"name": "VIP", "id": self._tag_id, "color_code": "#F17574"}],
         }
         record.update(build(index, rnd, arrays, name))
         if has_status:
@@ -341,9 +358,10 @@ class RecordFactory:
         data_type = field_def.data_type
         words = self.pools.words
         values = tuple(v for v in field_def.picklist if v is not None) or ("A", "B")
+        n_values = len(values)
 
         def picklist(r, created):
-            return None if r() < 0.12 else values[int(r() * len(values))]
+            return None if r() < 0.12 else values[int(r() * n_values)]
 
         def multiselect(r, created):
             if r() < 0.12:
@@ -392,25 +410,25 @@ class RecordFactory:
             "email": email,
         }.get(data_type, text)
 
-    def _lookup(self, module: str, rnd: random.Random, probability: float = 1.0) -> dict | None:
+    def _lookup(self, module: str, rnd: _random.Random, probability: float = 1.0) -> dict | None:
         count = self.counts.get(module, 0)
         if not count or rnd.random() >= probability:
             return None
         return self.lookup(module, int(rnd.random() * count))
 
-    def _description(self, rnd: random.Random, index: int) -> str | None:
+    def _description(self, rnd: _random.Random, index: int) -> str | None:
         roll = rnd.random()
         if roll < 0.3 and index % 150 != 7:
             return None
         if roll < 0.31 or index % 150 == 7:  # a very long value in every small org too
             return self.pools.long_text[: 5000 + int(rnd.random() * 15000)]
-        s = self.pools.sentences
-        return " ".join(s[int(rnd.random() * len(s))] for _ in range(1 + int(rnd.random() * 3)))
+        s, r = self.pools.sentences, rnd.random
+        return " ".join([s[int(r() * len(s))] for _ in range(1 + int(r() * 3))])
 
-    def _pick(self, rnd: random.Random, values: tuple):
+    def _pick(self, rnd: _random.Random, values: tuple):
         return values[int(rnd.random() * len(values))]
 
-    def _accounts(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _accounts(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         p, r = self.pools, rnd.random
         return {
             "Account_Name": name,
@@ -437,47 +455,49 @@ class RecordFactory:
             "Last_Activity_Time": self._activity_time(rnd, arrays, index),
         }
 
-    def _activity_time(self, rnd: random.Random, arrays: ModuleArrays, index: int) -> str | None:
+    def _activity_time(self, rnd: _random.Random, arrays: ModuleArrays, index: int) -> str | None:
         created, modified = int(arrays.created[index]), int(arrays.modified[index])
         if rnd.random() < 0.3:
             return None
         return format_datetime(created + int(rnd.random() * (modified - created + 1)), self.offset(rnd))
 
     @staticmethod
-    def offset(rnd: random.Random) -> int:
+    def offset(rnd: _random.Random) -> int:
         return OFFSET_MINUTES[int(rnd.random() * len(OFFSET_MINUTES))]
 
-    def _contacts(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _contacts(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
+        # The most read module: picks are written out rather than calling _pick (the same draws).
         p, r = self.pools, rnd.random
         first, last, email = name
+        phones = p.phones
         return {
             "Email": email,
             "Secondary_Email": None if r() < 0.9 else self._base_email(index + 1),
             "First_Name": first,
             "Last_Name": last,
             "Full_Name": f"{first} {last}" if first else last,
-            "Salutation": self._pick(rnd, schema.SALUTATIONS) if r() < 0.5 else None,
-            "Title": self._pick(rnd, p.titles) if r() < 0.7 else None,
-            "Department": self._pick(rnd, p.departments) if r() < 0.6 else None,
-            "Phone": self._pick(rnd, p.phones) if r() < 0.8 else None,
-            "Mobile": self._pick(rnd, p.phones) if r() < 0.5 else None,
+            "Salutation": schema.SALUTATIONS[int(r() * len(schema.SALUTATIONS))] if r() < 0.5 else None,
+            "Title": p.titles[int(r() * len(p.titles))] if r() < 0.7 else None,
+            "Department": p.departments[int(r() * len(p.departments))] if r() < 0.6 else None,
+            "Phone": phones[int(r() * len(phones))] if r() < 0.8 else None,
+            "Mobile": phones[int(r() * len(phones))] if r() < 0.5 else None,
             "Home_Phone": None,
             "Account_Name": self._lookup("Accounts", rnd, 0.85),
             "Reporting_To": self.lookup("Contacts", int(r() * index)) if index and r() < 0.08 else None,
-            "Lead_Source": self._pick(rnd, schema.LEAD_SOURCES) if r() < 0.7 else None,
+            "Lead_Source": schema.LEAD_SOURCES[int(r() * len(schema.LEAD_SOURCES))] if r() < 0.7 else None,
             "Date_of_Birth": format_date(int(-300_000_000 + r() * 1_200_000_000)) if r() < 0.3 else None,
             "Description": self._description(rnd, index),
             "Email_Opt_Out": r() < 0.1,
-            "Mailing_Street": self._pick(rnd, p.streets),
-            "Mailing_City": self._pick(rnd, p.cities),
-            "Mailing_State": self._pick(rnd, p.states),
+            "Mailing_Street": p.streets[int(r() * len(p.streets))],
+            "Mailing_City": p.cities[int(r() * len(p.cities))],
+            "Mailing_State": p.states[int(r() * len(p.states))],
             "Mailing_Zip": f"{int(r() * 99999):05d}",
-            "Mailing_Country": self._pick(rnd, p.countries),
+            "Mailing_Country": p.countries[int(r() * len(p.countries))],
             "Twitter": None if r() < 0.8 else ascii_fold(first or last)[:15] or None,
             "Last_Activity_Time": self._activity_time(rnd, arrays, index),
         }
 
-    def _deals(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _deals(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         r = rnd.random
         stage = _cover(index, schema.DEAL_STAGES + (schema.CUSTOM_DEAL_STAGE,), rnd)
         amount = round(500 + r() * 250_000, 2) if r() < 0.9 else None
@@ -506,7 +526,7 @@ class RecordFactory:
             "Last_Activity_Time": self._activity_time(rnd, arrays, index),
         }
 
-    def _cases(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _cases(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         p, r = self.pools, rnd.random
         status = _cover(index, schema.CASE_STATUSES, rnd)
         priority = _cover(index, schema.CASE_PRIORITIES, rnd)
@@ -542,7 +562,7 @@ class RecordFactory:
             "Phone": self._pick(rnd, p.phones) if r() < 0.3 else None,
         }
 
-    def _notes(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _notes(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         parent = None
         module_index = int(arrays.parent_module[index])
         if module_index >= 0:
@@ -566,7 +586,7 @@ class RecordFactory:
         return {"Note_Title": name, "Note_Content": content, "Parent_Id": parent}
 
     def _what(
-        self, rnd: random.Random, modules: tuple[str, ...], probability: float
+        self, rnd: _random.Random, modules: tuple[str, ...], probability: float
     ) -> tuple[dict | None, str | None]:
         if rnd.random() >= probability:
             return None, None
@@ -574,7 +594,7 @@ class RecordFactory:
         target = self._lookup(module, rnd)
         return (target, module) if target else (None, None)
 
-    def _calls(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _calls(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         r = rnd.random
         call_type = _cover(index, schema.CALL_TYPES, rnd)
         what, se_module = self._what(rnd, ("Deals", "Cases", "Accounts"), 0.5)
@@ -602,7 +622,7 @@ class RecordFactory:
             "Description": self._description(rnd, index),
         }
 
-    def _tasks(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _tasks(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         r = rnd.random
         status = _cover(index, schema.TASK_STATUSES, rnd)
         what, se_module = self._what(rnd, ("Deals", "Cases", "Accounts"), 0.7)
@@ -627,7 +647,7 @@ class RecordFactory:
             "Recurring_Activity": None,
         }
 
-    def _events(self, index: int, rnd: random.Random, arrays: ModuleArrays, name) -> dict:
+    def _events(self, index: int, rnd: _random.Random, arrays: ModuleArrays, name) -> dict:
         r = rnd.random
         what, se_module = self._what(rnd, ("Deals", "Cases", "Accounts"), 0.6)
         who = self._lookup("Contacts", rnd, 0.7)
