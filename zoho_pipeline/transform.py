@@ -22,7 +22,6 @@ from zoho_pipeline.errors import UserError
 
 # Marts whose changes the import summary reports: table -> id column.
 REPORTED_MARTS = {"customers": "customer_id", "conversations": "conversation_id", "messages": "message_id"}
-_SNAPSHOT_PREFIX = "_transform_snapshot_"
 
 
 class TransformError(UserError):
@@ -155,15 +154,15 @@ def run_transform(full_refresh: bool = False) -> TransformSummary:
 @contextlib.contextmanager
 def measure_mart_changes() -> Iterator[dict[str, MartChanges]]:
     """Around a dbt build (ours or Dagster's): fills the yielded dict with the customers, conversations
-    and messages it created and updated. Holds the warehouse write lock throughout."""
+    and messages it created and updated. Holds the warehouse write lock throughout.
+
+    Each row the build writes keeps the content hash the row had before (`_previous_content_hash`,
+    null for a new id), so only the newest `_transformed_at` is noted first: no copy of the marts."""
     changes: dict[str, MartChanges] = {}
     with _warehouse_lock():
-        snapshotted = _snapshot_marts()
-        try:
-            yield changes
-            changes.update(_compare_with_snapshot(snapshotted))
-        finally:
-            _drop_snapshots(snapshotted)
+        written_before = _last_transformed_at()
+        yield changes
+        changes.update(_changes_since(written_before))
 
 
 def results_of(changes: dict[str, MartChanges]) -> dict[str, int]:
@@ -296,12 +295,6 @@ def _fetchall(connection, sql: str, params: tuple = ()) -> list[tuple]:
     return rows
 
 
-def _execute(connection, sql: str) -> None:
-    cursor = connection.cursor()
-    cursor.execute(sql)
-    cursor.close()
-
-
 def _mart_columns(connection, flavour: str, table: str) -> list[str]:
     placeholder = "?" if flavour == "duckdb" else "%s"
     rows = _fetchall(
@@ -313,56 +306,38 @@ def _mart_columns(connection, flavour: str, table: str) -> list[str]:
     return [name for (name,) in rows]
 
 
-def _snapshot_marts() -> list[str]:
-    """Copy (id, _content_hash) of each reported mart that exists; return the marts snapshotted."""
+def _last_transformed_at() -> dict[str, object]:
+    """The newest `_transformed_at` of each reported mart that exists (None when it is empty)."""
     if settings.destination() == "duckdb" and not settings.duckdb_path().exists():
-        return []
-    snapshotted = []
+        return {}
+    found = {}
     with _warehouse() as (connection, flavour):
-        for table, id_column in REPORTED_MARTS.items():
-            if "_content_hash" not in _mart_columns(connection, flavour, table):
-                continue
-            snapshot = f"{settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}"
-            _execute(connection, f"drop table if exists {snapshot}")
-            _execute(
-                connection,
-                f"create table {snapshot} as select {id_column} as id, _content_hash as content_hash "
-                f"from {settings.MARTS_SCHEMA}.{table}",
-            )
-            snapshotted.append(table)
-    return snapshotted
+        for table in REPORTED_MARTS:
+            if "_transformed_at" in _mart_columns(connection, flavour, table):
+                (found[table],) = _fetchall(
+                    connection, f"select max(_transformed_at) from {settings.MARTS_SCHEMA}.{table}"
+                )[0]
+    return found
 
 
-def _compare_with_snapshot(snapshotted: list[str]) -> dict[str, MartChanges]:
-    """Created: ids not in the snapshot. Updated: rows whose content hash changed. Only the rows this
-    run wrote (the newest _transformed_at) can differ, so only those are compared."""
+def _changes_since(written_before: dict[str, object]) -> dict[str, MartChanges]:
+    """Created: rows written by this build without a previous version. Updated: rows written by this
+    build whose content hash differs from their previous version's. A mart that did not exist before
+    was created whole."""
     changes: dict[str, MartChanges] = {}
     with _warehouse() as (connection, flavour):
-        for table, id_column in REPORTED_MARTS.items():
-            if not _mart_columns(connection, flavour, table):
+        placeholder = "?" if flavour == "duckdb" else "%s"
+        for table in REPORTED_MARTS:
+            if "_previous_content_hash" not in _mart_columns(connection, flavour, table):
                 continue
-            current = f"{settings.MARTS_SCHEMA}.{table}"
-            if table not in snapshotted:
-                (count,) = _fetchall(connection, f"select count(*) from {current}")[0]
-                changes[table] = MartChanges(created=count, updated=0)
-                continue
-            snapshot = f"{settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}"
+            since = written_before.get(table)
             created, updated = _fetchall(
                 connection,
-                "select count(case when previous.id is null then 1 end), "
-                "count(case when previous.id is not null "
-                "and previous.content_hash <> current_rows._content_hash then 1 end) "
-                f"from {current} as current_rows left join {snapshot} as previous "
-                f"on current_rows.{id_column} = previous.id "
-                f"where current_rows._transformed_at = (select max(_transformed_at) from {current})",
+                "select count(case when _previous_content_hash is null then 1 end), "
+                "count(case when _previous_content_hash <> _content_hash then 1 end) "
+                f"from {settings.MARTS_SCHEMA}.{table}"
+                + (f" where _transformed_at > {placeholder}" if since is not None else ""),
+                (since,) if since is not None else (),
             )[0]
             changes[table] = MartChanges(created=int(created), updated=int(updated))
     return changes
-
-
-def _drop_snapshots(snapshotted: list[str]) -> None:
-    if not snapshotted:
-        return
-    with _warehouse() as (connection, _flavour):
-        for table in snapshotted:
-            _execute(connection, f"drop table if exists {settings.MARTS_SCHEMA}.{_SNAPSHOT_PREFIX}{table}")

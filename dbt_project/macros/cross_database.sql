@@ -92,19 +92,19 @@
 {%- endmacro %}
 
 
-{#- custom_fields_object(records, module): one row per record of `records` (integration_id,
-    zoho_record_id, record) with its custom fields: (integration_id, zoho_record_id, custom_fields).
+{#- custom_fields_object(records, module, id_column): one row per record of `records` (integration_id,
+    <id_column>, record) with its custom fields: (integration_id, zoho_record_id, custom_fields).
     The custom fields are the `is_custom_field` rows of zoho_raw.fields for that Zoho account and module
     (stg_zoho__custom_fields). A field missing from the record is left out; one present with null is
     kept as null ("as Zoho gave it"). Keys: 'zoho_' || lower(api_name). -#}
-{% macro custom_fields_object(records, module) -%}
-    {{ return(adapter.dispatch('custom_fields_object', 'zoho_gtateth')(records, module)) }}
+{% macro custom_fields_object(records, module, id_column='zoho_record_id') -%}
+    {{ return(adapter.dispatch('custom_fields_object', 'zoho_gtateth')(records, module, id_column)) }}
 {%- endmacro %}
 
-{% macro default__custom_fields_object(records, module) -%}
+{% macro default__custom_fields_object(records, module, id_column) -%}
     select
         records.integration_id,
-        records.zoho_record_id,
+        records.{{ id_column }} as zoho_record_id,
         {{ json_object_agg("'zoho_' || lower(custom_fields.api_name)", json_value_at('records.record', 'custom_fields.api_name')) }} as custom_fields
     from {{ records }} as records
     inner join {{ ref('stg_zoho__custom_fields') }} as custom_fields
@@ -118,7 +118,7 @@
     parses each record once per field. Instead: read the module's custom field names (over all Zoho
     accounts) when the model runs, extract them all in one pass, then keep those that are custom in
     the record's own account and present in the record. -#}
-{% macro duckdb__custom_fields_object(records, module) -%}
+{% macro duckdb__custom_fields_object(records, module, id_column) -%}
     {%- set names = [] -%}
     {%- if execute -%}
         {%- set found = run_query(
@@ -152,7 +152,7 @@
     from (
         select
             integration_id,
-            zoho_record_id,
+            {{ id_column }} as zoho_record_id,
             [{% for name in names %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor %}] as api_names,
             {{ duckdb__json_values('record', fields) }} as field_values
         from {{ records }}

@@ -44,8 +44,13 @@
     ) }}
 {%- endmacro %}
 
-{% macro only_new_record_versions(raw_rows, id_column) -%}
-    {%- if is_incremental() %}
+{#- only_new_record_versions(raw_rows, id_column, added_column): on an incremental run, the raw rows not staged
+    yet. `added_column`: a column newer than some staged tables; where {{ this }} lacks it, everything is
+    staged again (once), so a warehouse built before it needs no manual full refresh. -#}
+{% macro only_new_record_versions(raw_rows, id_column, added_column=none) -%}
+    {%- set restage = added_column is not none and is_incremental() and execute
+        and added_column not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if is_incremental() and not restage %}
     where not exists (
         select 1
         from {{ this }} as staged
@@ -62,4 +67,18 @@
     md5(concat_ws('|'
         {%- for column in columns %}, coalesce(cast({{ column }} as {{ dbt.type_string() }}), '<null>'){% endfor -%}
     ))
+{%- endmacro %}
+
+{#- previous_content_hashes('customer_id'): the mart's current (id, _content_hash) (none before its first
+    build). Each row a build writes keeps the hash its id had as `_previous_content_hash` (null: a new id),
+    so zoho_pipeline.transform counts created and updated rows without copying the mart first. -#}
+{% macro previous_content_hashes(id_column) -%}
+    {%- if execute and load_relation(this) is not none %}
+    select {{ id_column }}, _content_hash from {{ this }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as {{ id_column }},
+        cast(null as {{ dbt.type_string() }}) as _content_hash
+    where 1 = 0
+    {%- endif %}
 {%- endmacro %}

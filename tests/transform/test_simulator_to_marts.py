@@ -220,3 +220,27 @@ def test_simulator_org_through_the_marts(backend, request, make_simulator):
     incremental = helpers.business_state()
     transform.run_transform(full_refresh=True)
     assert helpers.business_state() == incremental
+
+
+def test_staging_built_before_a_column_was_added_is_restaged(pipeline_home, make_simulator):
+    import duckdb
+
+    def staged_custom_fields() -> dict[str, int]:
+        with duckdb.connect(str(settings.duckdb_path()), read_only=True) as connection:
+            sql = "select count(custom_fields) from zoho_staging.stg_zoho__{}"
+            return {model: connection.execute(sql.format(model)).fetchone()[0]
+                    for model in ("contacts", "deals", "cases")}
+
+    sim = make_simulator(seed=12, counts={"Contacts": 120, "Accounts": 10, "Deals": 40, "Cases": 20})
+    _import(sim)
+    transform.run_transform()
+    built, staged = helpers.business_state(), staged_custom_fields()
+    assert all(staged.values())
+
+    # the staging tables of an older version, before custom fields were parsed in staging
+    with duckdb.connect(str(settings.duckdb_path())) as connection:
+        for model in staged:
+            connection.execute(f"alter table zoho_staging.stg_zoho__{model} drop column custom_fields")
+    transform.run_transform()
+    assert staged_custom_fields() == staged
+    assert helpers.business_state() == built

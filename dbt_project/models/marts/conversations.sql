@@ -7,7 +7,6 @@
     )
 }}
 
--- depends_on: {{ ref('stg_zoho__custom_fields') }} (read by custom_fields_object when the model runs)
 -- Deals and cases (tickets) as G-Tateth conversations. An incremental run rebuilds the records re-read
 -- since the last run, newly deleted ones and those whose customer changed (a contact changed its email).
 with
@@ -51,12 +50,14 @@ batch as (
 
 ),
 
-deal_records as (
+-- Custom fields are parsed in staging, once per record version.
+custom_fields as (
 
     select
+        'deal' as source,
         deals.integration_id,
         deals.zoho_deal_id as zoho_record_id,
-        deals.record
+        deals.custom_fields
 
     from {{ ref('stg_zoho__deals') }} as deals
     inner join batch
@@ -64,14 +65,13 @@ deal_records as (
         and deals.integration_id = batch.integration_id
         and deals.zoho_deal_id = batch.zoho_record_id
 
-),
-
-case_records as (
+    union all
 
     select
+        'ticket' as source,
         cases.integration_id,
         cases.zoho_case_id as zoho_record_id,
-        cases.record
+        cases.custom_fields
 
     from {{ ref('stg_zoho__cases') }} as cases
     inner join batch
@@ -81,15 +81,9 @@ case_records as (
 
 ),
 
-custom_fields as (
+previous as (
 
-    select 'deal' as source, deal_custom_fields.*
-    from ({{ custom_fields_object('deal_records', 'Deals') }}) as deal_custom_fields
-
-    union all
-
-    select 'ticket' as source, case_custom_fields.*
-    from ({{ custom_fields_object('case_records', 'Cases') }}) as case_custom_fields
+    {{ previous_content_hashes('conversation_id') }}
 
 ),
 
@@ -115,6 +109,7 @@ final as (
             'batch.customer_id', 'batch.subject', 'batch.status', 'batch.priority', 'batch.metadata',
             'custom_fields.custom_fields', 'batch.is_deleted', 'batch.created_at', 'batch.updated_at',
         ]) }} as _content_hash,
+        previous._content_hash as _previous_content_hash,
         {{ transformed_at() }} as _transformed_at
 
     from batch
@@ -122,6 +117,8 @@ final as (
         on batch.source = custom_fields.source
         and batch.integration_id = custom_fields.integration_id
         and batch.zoho_record_id = custom_fields.zoho_record_id
+    left join previous
+        on batch.conversation_id = previous.conversation_id
 
 )
 

@@ -10,7 +10,6 @@
     )
 }}
 
--- depends_on: {{ ref('stg_zoho__custom_fields') }} (read by custom_fields_object when the model runs)
 -- One row per person (contacts deduplicated by normalized email). An incremental run rebuilds the
 -- customers of contacts changed since this mart was last written and the customers they left; the
 -- post-hook drops customers no contact belongs to any more, so the result equals a full rebuild.
@@ -46,12 +45,13 @@ customers as (
 
 ),
 
-contacts as (
+-- The winning contact's custom fields (parsed in staging).
+custom_fields as (
 
     select
         contacts.integration_id,
-        contacts.zoho_contact_id as zoho_record_id,
-        contacts.record
+        contacts.zoho_contact_id,
+        contacts.custom_fields
 
     from {{ ref('stg_zoho__contacts') }} as contacts
     inner join customers
@@ -60,9 +60,9 @@ contacts as (
 
 ),
 
-custom_fields as (
+previous as (
 
-    {{ custom_fields_object('contacts', 'Contacts') }}
+    {{ previous_content_hashes('customer_id') }}
 
 ),
 
@@ -85,12 +85,15 @@ final as (
             'customers.phone', 'customers.company', 'customers.job_title', 'custom_fields.custom_fields',
             'customers.is_deleted', 'customers.created_at', 'customers.updated_at',
         ]) }} as _content_hash,
+        previous._content_hash as _previous_content_hash,
         {{ transformed_at() }} as _transformed_at
 
     from customers
     left join custom_fields
         on customers.source_integration_id = custom_fields.integration_id
-        and customers.source_zoho_contact_id = custom_fields.zoho_record_id
+        and customers.source_zoho_contact_id = custom_fields.zoho_contact_id
+    left join previous
+        on customers.customer_id = previous.customer_id
 
 )
 

@@ -27,9 +27,16 @@ existing as (
     select
         message_id,
         is_deleted,
-        _extracted_at
+        _extracted_at,
+        _content_hash
 
     from {{ this }}
+
+),
+{% else %}
+previous as (
+
+    {{ previous_content_hashes('message_id') }}
 
 ),
 {% endif %}
@@ -55,6 +62,7 @@ final as (
             'messages.zoho_note_id', 'messages.title', 'messages.body', 'messages.author_name',
             'messages.author_email', 'messages.is_deleted', 'messages.created_at', 'messages.updated_at',
         ]) }} as _content_hash,
+        {% if is_incremental() -%} existing {%- else -%} previous {%- endif %}._content_hash as _previous_content_hash,
         {{ transformed_at() }} as _transformed_at
 
     from messages
@@ -62,6 +70,9 @@ final as (
     left join existing
         on messages.message_id = existing.message_id
     where {{ changed_since_last_run('messages', 'existing', ['message_id']) }}
+    {%- else -%}
+    left join previous
+        on messages.message_id = previous.message_id
     {%- endif %}
 
 )

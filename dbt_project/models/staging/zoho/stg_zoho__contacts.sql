@@ -1,4 +1,5 @@
 {{ staging_config('zoho_contact_id') }}
+/* depends_on: {{ ref('stg_zoho__custom_fields') }} (read by custom_fields_object when the model runs) */
 {%- set fields = [
     ('zoho_account_id', ['Account_Name', 'id']),
     ('email', ['Email']),
@@ -21,7 +22,7 @@ source as (
 new_versions as (
 
     select * from source
-    {{- only_new_record_versions('source', 'zoho_contact_id') }}
+    {{- only_new_record_versions('source', 'zoho_contact_id', added_column='custom_fields') }}
 
 ),
 
@@ -32,6 +33,14 @@ extracted as (
         {{ json_texts('record', fields) }} as zoho_texts
 
     from new_versions
+
+),
+
+-- Custom fields parsed here, with the other fields, once per record version: the marts read this
+-- small column instead of every record's JSON.
+custom_fields as (
+
+    {{ custom_fields_object('new_versions', 'Contacts', 'id') }}
 
 ),
 
@@ -57,6 +66,19 @@ renamed as (
 
     from extracted
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        custom_fields.custom_fields
+
+    from renamed
+    left join custom_fields
+        on renamed.integration_id = custom_fields.integration_id
+        and renamed.zoho_contact_id = custom_fields.zoho_record_id
+
 )
 
-select * from renamed
+select * from final

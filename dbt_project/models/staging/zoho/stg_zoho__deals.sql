@@ -1,4 +1,5 @@
 {{ staging_config('zoho_deal_id') }}
+/* depends_on: {{ ref('stg_zoho__custom_fields') }} (read by custom_fields_object when the model runs) */
 {%- set fields = [
     ('zoho_contact_id', ['Contact_Name', 'id']),
     ('zoho_account_id', ['Account_Name', 'id']),
@@ -28,7 +29,7 @@ source as (
 new_versions as (
 
     select * from source
-    {{- only_new_record_versions('source', 'zoho_deal_id') }}
+    {{- only_new_record_versions('source', 'zoho_deal_id', added_column='custom_fields') }}
 
 ),
 
@@ -40,6 +41,14 @@ extracted as (
         {{ json_values('record', json_fields) }} as zoho_values
 
     from new_versions
+
+),
+
+-- Custom fields parsed here, with the other fields, once per record version: the marts read this
+-- small column instead of every record's JSON.
+custom_fields as (
+
+    {{ custom_fields_object('new_versions', 'Deals', 'id') }}
 
 ),
 
@@ -69,6 +78,19 @@ renamed as (
 
     from extracted
 
+),
+
+final as (
+
+    select
+        renamed.*,
+        custom_fields.custom_fields
+
+    from renamed
+    left join custom_fields
+        on renamed.integration_id = custom_fields.integration_id
+        and renamed.zoho_deal_id = custom_fields.zoho_record_id
+
 )
 
-select * from renamed
+select * from final
