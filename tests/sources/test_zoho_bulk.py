@@ -24,7 +24,8 @@ BULK_TABLES = {"Contacts": "contacts", "Accounts": "accounts", "Deals": "deals",
 
 @pytest.fixture
 def bulk_everything(monkeypatch):
-    """Bulk Read from the first record (the real threshold is 10,000 records, too many for a test)."""
+    """Bulk Read on, from the first record (the real threshold is 10,000 records, too many for a test)."""
+    monkeypatch.setenv("SOURCES__ZOHO__BULK_READ", "true")
     monkeypatch.setattr(source_settings, "BULK_MIN_RECORDS", 1)
 
 
@@ -151,7 +152,8 @@ def test_csv_rows_that_cannot_be_loaded_become_rejects(tmp_path):
 def test_bulk_read_into_postgres(postgres_home, make_simulator, bulk_everything):
     sim = make_simulator(seed=15, counts={"Contacts": 150, "Deals": 40})
     summary = run_import("zi_pg", modules=["contacts", "deals"], credentials=credentials_for(sim))
-    assert {job["module"] for job in sim.org.bulk_jobs.values()} == {"Contacts", "Deals"}  # no Accounts in this org
+    # no Accounts in this org
+    assert {job["module"] for job in sim.org.bulk_jobs.values()} == {"Contacts", "Deals"}
     assert summary.failed == 0
     store = sim.orgs[sim.org.org_id].store
     assert count("contacts", "zi_pg") == store.alive_count("Contacts")

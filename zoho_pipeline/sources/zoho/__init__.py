@@ -87,14 +87,14 @@ def zoho_source(
     token_cache: Any | None = None,
     progress: ProgressCallback | None = None,
     extraction: Extraction | None = None,
-    bulk_read: bool = True,
+    bulk_read: bool = False,
 ) -> Iterator[DltResource]:
     """Zoho CRM records (incremental on Modified_Time), field metadata, deal stages, deletes, counts, rejects.
 
     `date_from`/`date_to` load records modified in that window without moving the live cursor;
     `full` re-reads everything (also without touching the cursor; merge keeps one row per id).
-    Pass `extraction` to read counters, rejects and a fatal error after the run. `bulk_read=False`
-    (config `SOURCES__ZOHO__BULK_READ=false`) reads every module by REST, even the first time.
+    Pass `extraction` to read counters, rejects and a fatal error after the run. `bulk_read=True`
+    (config `SOURCES__ZOHO__BULK_READ=true`) reads big modules the first time by Bulk Read (bulk.py).
     """
     if extraction is None:
         client = ZohoClient(

@@ -309,10 +309,14 @@ class ZohoClient:
 
     def bulk_download(self, download_url: str, target: Any) -> None:
         """Save a finished job's zip (`download_url` is a path on the API domain) to `target`."""
-        response = self.rest().get(self._bulk_url(download_url), hooks={"response": [self._on_download]})
-        if response.status_code >= 400:
-            raise error_for(response, response_json(response) or {})
-        target.write_bytes(response.content)
+        response = self.rest().get(self._bulk_url(download_url), hooks={"response": [self._on_download]},
+                                   stream=True)
+        with response:
+            if response.status_code >= 400:
+                raise error_for(response, response_json(response) or {})
+            with target.open("wb") as sink:
+                for chunk in response.iter_content(1 << 20):
+                    sink.write(chunk)
 
     def _on_download(self, response: Response, *args: Any, **kwargs: Any) -> Response:
         """Count the call; parse only error bodies (the result itself is a zip)."""
