@@ -6,6 +6,7 @@ per email across accounts), so the dbt assets are not partitioned: each import r
 from all raw rows, and dbt's incremental models only touch what changed.
 """
 # No `from __future__ import annotations`: Dagster reads the resource annotation of the asset function.
+import fcntl
 import json
 import sys
 import uuid
@@ -59,15 +60,20 @@ def zoho_dbt_project() -> DbtProject:
     """The dbt project with a current manifest (parsed again when a model, macro or seed is newer)."""
     project = DbtProject(settings.DBT_PROJECT_DIR, target_path=dagster_target_path())
     manifest = project.manifest_path
-    if (
-        not manifest.exists()
-        or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)
-        or _manifest_adapter(manifest) != settings.destination()
-    ):
-        with dbt_environment():
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-                ["parse", "--quiet"], target_path=project.target_path
-            ).wait()
+    project.target_path.mkdir(parents=True, exist_ok=True)
+    # Several run processes start at once (one per account): one parses, the others wait and read its
+    # manifest, instead of reading a file another process is half-way through writing.
+    with open(project.target_path.parent / f"{project.target_path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (
+            not manifest.exists()
+            or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)
+            or _manifest_adapter(manifest) != settings.destination()
+        ):
+            with dbt_environment():
+                DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                    ["parse", "--quiet"], target_path=project.target_path
+                ).wait()
     return project
 
 
