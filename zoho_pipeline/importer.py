@@ -15,6 +15,7 @@ from typing import Any
 
 from zoho_pipeline.errors import UserError
 from zoho_pipeline.history_table import publish_history
+from zoho_pipeline.memory import release_freed_memory
 from zoho_pipeline.sources.zoho import Extraction, modules_for, zoho_source
 from zoho_pipeline.sources.zoho import settings as source_settings
 from zoho_pipeline.sources.zoho.client import ZohoClient, ZohoCredentials
@@ -232,6 +233,7 @@ def run_import(
         mark = time.monotonic()
         pipeline.normalize()
         steps["normalize"] = time.monotonic() - mark
+        release_freed_memory()
         mark = time.monotonic()
         report.step("loading the raw tables (zoho_raw)")
         with pipelines.warehouse_write_lock():

@@ -20,6 +20,10 @@ from zoho_pipeline import settings
 
 LOADER_FILE_FORMAT = {"duckdb": "parquet", "postgres": None}
 DUCKDB_MEMORY_LIMIT = "160MB"
+# New warehouse files: a storage format with ZSTD for strings, used for every string column. DuckDB's own
+# choice for the raw JSON is no compression at all. Files made before keep their format (and ignore this).
+DUCKDB_STORAGE_VERSION = "v1.2.0"
+DUCKDB_STRING_COMPRESSION = {"force_compression": "zstd"}
 # DuckDB has one writer anyway: parallel load jobs only add memory. Postgres takes dlt's default.
 LOAD_WORKERS = {"duckdb": 1, "postgres": 20}
 
@@ -42,11 +46,29 @@ def destination() -> object:
 
     # DuckDB takes up to 80 % of RAM by default; merges of large loads stay within the RSS budget with
     # a bounded memory limit (it spills to disk) and without insertion-order preservation.
+    create_duckdb_warehouse()
     credentials = DuckDbCredentials(
         str(settings.duckdb_path()),
-        global_config={"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False},
+        global_config={"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False,
+                       **DUCKDB_STRING_COMPRESSION},
     )
     return dlt.destinations.duckdb(credentials=credentials)
+
+
+def create_duckdb_warehouse() -> None:
+    """Create the DuckDB file, if there is none yet, in a storage format that compresses strings with
+    ZSTD (DuckDB >= 1.2 can open it). DuckDB leaves the raw tables' JSON uncompressed otherwise:
+    ~6x the bytes to write and read."""
+    path = settings.duckdb_path()
+    if path.exists():
+        return
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse_write_lock():
+        if not path.exists():
+            config = {"storage_compatibility_version": DUCKDB_STORAGE_VERSION}
+            duckdb.connect(str(path), config=config).close()
 
 
 class _ArrowHintNotice(logging.Filter):

@@ -154,6 +154,43 @@ def test_custom_field_added_between_runs(pipeline_home, small_sim):
                  (record_id,)) == [("Gold",)]
 
 
+def test_module_with_more_than_50_fields_is_read_in_field_batches(pipeline_home, small_sim):
+    """Past 50 fields each page is asked for in two calls; the halves are merged into whole records."""
+    sim, creds = small_sim, credentials_for(small_sim)
+    names = [f"Extra_{i:02d}" for i in range(15)]
+    for name in names:
+        sim.control.add_custom_field("Contacts", name)
+    record_id = sim.orgs[sim.org.org_id].store.record_id("Contacts", 3)
+    sim.control.update_record("Contacts", record_id, {"Extra_14": "last batch"})
+    sim.control.reset_requests()
+    run_import("zi_f", modules=["contacts"], credentials=creds)
+    calls = [r for r in sim.requests() if r["path"] == "/crm/v8/Contacts"]
+    assert len({r["query"]["fields"] for r in calls}) == 2  # two field batches per page
+    assert count("contacts") == alive(sim, "Contacts") and duplicates("contacts") == 0
+    row = query("select json_extract_string(record, '$.Extra_14'), json_extract_string(record, '$.Email') "
+                "from zoho_raw.contacts where id = ?", (record_id,))
+    assert row[0][0] == "last batch" and row[0][1]
+
+
+def record_compression() -> set[str]:
+    return {row[0] for row in query("select compression from pragma_storage_info('zoho_raw.contacts') "
+                                    "where column_name = 'record' and compression != 'Constant'")}
+
+
+def test_a_new_warehouse_keeps_the_raw_json_compressed(pipeline_home, small_sim):
+    run_import("zi_z", modules=["contacts"], credentials=credentials_for(small_sim))
+    assert record_compression() == {"ZSTD"}
+
+
+def test_a_warehouse_made_before_string_compression_still_loads(pipeline_home, small_sim):
+    import duckdb
+
+    duckdb.connect(str(pipeline_home / "warehouse.duckdb")).close()  # DuckDB's default storage format
+    run_import("zi_o", modules=["contacts"], credentials=credentials_for(small_sim))
+    assert count("contacts") == alive(small_sim, "Contacts")
+    assert "ZSTD" not in record_compression()
+
+
 def test_token_invalidated_mid_run_is_refreshed_once(pipeline_home, small_sim):
     sim = small_sim
     sim.control.set_faults([{"kind": "invalid_token", "path": "/crm/v8/Deals", "after": 0, "count": 1}])
@@ -195,8 +232,27 @@ def test_429_5xx_and_dropped_connection_storms(pipeline_home, small_sim):
     assert statuses.count(429) == 3 and 500 in statuses
 
 
+def test_modules_are_read_at_the_same_time(pipeline_home, small_sim):
+    """Record modules are fetched in parallel threads: their page requests overlap in time."""
+    sim = small_sim
+    modules = ["Contacts", "Deals", "Cases", "Calls"]
+    sim.control.set_faults([{"kind": "slow", "path": f"/crm/v8/{module}", "seconds": 0.4, "count": None}
+                            for module in modules])
+    run_import("zi_par", modules=["contacts", "deals", "tickets", "activities"],
+               credentials=credentials_for(sim))
+    pages = [(r["path"], r["time"], r["time"] + r["duration"]) for r in sim.requests()
+             if r["path"] in {f"/crm/v8/{module}" for module in modules}]
+    assert len({path for path, _, _ in pages}) == len(modules)
+    overlapping = {
+        frozenset((a_path, b_path))
+        for a_path, a_start, a_end in pages for b_path, b_start, b_end in pages
+        if a_path != b_path and a_start < b_end and b_start < a_end
+    }
+    assert len(overlapping) >= 2  # one at a time would give none
+
+
 def test_credits_exhausted_stops_with_a_clear_error_and_keeps_what_loaded(pipeline_home, make_simulator):
-    sim = make_simulator(seed=6, counts={"Contacts": 1000, "Deals": 10}, daily_credits=8)
+    sim = make_simulator(seed=6, counts={"Contacts": 3000, "Deals": 10}, daily_credits=8)
     with pytest.raises(ImportFailed, match="API limit is used up"):
         run_import("zi_x", modules=["contacts"], credentials=credentials_for(sim))
     loaded = count("contacts")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import orjson
 import pytest
 from requests import Request, Response
 
@@ -10,6 +11,7 @@ from zoho_pipeline.errors import UserError
 from zoho_pipeline.sources.zoho import modules_for
 from zoho_pipeline.sources.zoho.client import field_batches, merge_batches, parse_zoho_datetime
 from zoho_pipeline.sources.zoho.paginator import ZohoPaginator
+from zoho_pipeline.sources.zoho.raw_pages import NotARecordPage, decode_record_page, is_raw
 from zoho_pipeline.sources.zoho.transform import field_rows, records_to_arrow
 
 UTC = dt.UTC
@@ -40,6 +42,42 @@ def test_records_to_arrow_keeps_good_rows_and_rejects_the_rest():
     assert [(r["record_id"], r["reason"].split(":")[0]) for r in rejects] == [
         (None, "record has no id"), ("3", "Modified_Time is not a datetime")]
     assert all(r["module"] == "Contacts" and r["import_id"] == "imp_1" and r["payload"] for r in rejects)
+
+
+@pytest.mark.parametrize("extra", [
+    [],  # every time is one Arrow reads for the whole page
+    [{"id": "5", "Modified_Time": "2024-01-03T00:00:00"}],  # naive: Arrow can't, the dict path decides
+    [{"id": "6", "Modified_Time": 20240103}],  # not a string
+    [None, 7, {"id": "", "Modified_Time": "2024-01-03T00:00:00+00:00"}],  # not records, empty id
+])
+def test_raw_record_pages_load_like_parsed_ones(extra):
+    """Record pages keep their records as raw JSON (raw_pages.py); rows and rejects match the dict path."""
+    records = [
+        {"id": "1", "Modified_Time": "2024-01-01T10:00:00+05:30", "Created_Time": "2023-01-01T00:00:00-07:00",
+         "Custom__c": {"nested": [1, 2]}, "Name": "Zoë \"quoted\""},
+        {"Modified_Time": "2024-01-01T10:00:00+05:30"},
+        {"id": 4, "Modified_Time": "2024-01-02T00:00:00Z", "Created_Time": None},
+        *extra,
+    ]
+    body = orjson.dumps({"data": records, "info": {"more_records": False}})
+    page = decode_record_page(body)
+    assert page["info"] == {"more_records": False} and all(is_raw(record) for record in page["data"])
+    raw_table, raw_rejects = records_to_arrow(page["data"], "zi_1", "Contacts", NOW, "imp_1")
+    table, rejects = records_to_arrow(records, "zi_1", "Contacts", NOW, "imp_1")
+    for column in ("integration_id", "id", "created_time", "modified_time", "_extracted_at"):
+        assert raw_table.column(column).to_pylist() == table.column(column).to_pylist(), column
+    assert [orjson.loads(text) for text in raw_table.column("record").to_pylist()] == [
+        orjson.loads(text) for text in table.column("record").to_pylist()]
+    reasons = [(r["record_id"], r["reason"]) for r in rejects]
+    assert [(r["record_id"], r["reason"]) for r in raw_rejects] == reasons
+    assert [orjson.loads(r["payload"]) for r in raw_rejects] == [orjson.loads(r["payload"]) for r in rejects]
+
+
+def test_a_body_that_is_not_a_record_page_is_refused():
+    with pytest.raises(NotARecordPage):
+        decode_record_page(b"<html>busy</html>")
+    with pytest.raises(NotARecordPage):
+        decode_record_page(b'{"data": {"not": "a list"}}')
 
 
 def test_field_batches_hold_at_most_50_and_lead_with_the_cursor():

@@ -1,13 +1,13 @@
 """The Zoho CRM dlt source: record tables per module, field metadata, deal stages, deletes, counts, rejects.
 
 Raw tables and their keys are the contract in docs/architecture.md. Records are incremental on
-`Modified_Time` (in UTC) per integration and module; they leave as one Arrow table per page.
+`Modified_Time` (in UTC) per integration and module; they leave as Arrow tables of ten pages.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
@@ -47,6 +47,11 @@ __all__ = ["zoho_source", "ZohoCredentials", "Extraction", "modules_for", "EPOCH
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 log = logging.getLogger(__name__)
+
+# pyarrow imports pandas on its first array. Done by a record resource in a worker thread, dlt's main
+# thread can meanwhile find a half-imported pandas in sys.modules (AttributeError on `DataFrame`).
+with contextlib.suppress(ImportError):
+    import pandas  # noqa: F401
 
 
 def modules_for(groups: Sequence[str] | None) -> list[str]:
@@ -150,10 +155,11 @@ def _record_resource(
         write_disposition="merge",
         primary_key=("integration_id", "id"),
         columns=RECORD_COLUMNS,
-        parallelized=True,
     )
     resource.__doc__ = f"Zoho {module} records, whole, incremental on Modified_Time (UTC)."
-    return resource(extraction, module, window, bulk_read, modified_time=cursor)
+    # parallelize() on the bound resource: in dlt 1.31 `parallelized=True` with an incremental
+    # argument runs in dlt's main thread, one module after another
+    return resource(extraction, module, window, bulk_read, modified_time=cursor).parallelize()
 
 
 def _module_records(
@@ -166,6 +172,7 @@ def _module_records(
     """Zoho records of one module as Arrow tables: a big module's first full read by Bulk Read, then
     (and otherwise) REST pages, oldest Modified_Time first."""
     complete, reason = False, None
+    pending = _PendingTables()
     try:
         if extraction.stopped:
             return
@@ -188,13 +195,16 @@ def _module_records(
                 module, fetched=len(page), loaded=0 if table is None else table.num_rows,
                 failed=len(page_rejects),
             )
-            if table is not None:
-                yield table
+            if table is not None and pending.add(table) >= settings.RECORDS_PER_TABLE:
+                yield pending.take()
             if extraction.stopped:
                 reason = "stopped: another module hit a fatal error"
+                yield from pending.flush()
                 return
+        yield from pending.flush()
         complete = True
     except MalformedPage as error:
+        yield from pending.flush()  # records before the bad page are good: the cursor covers them
         # The page stayed unreadable after dlt's retries. Stop this module here: the cursor only
         # covers records before this page, so the next import reads it (and what follows) again.
         pages = extraction.client.stats.malformed_pages
@@ -209,8 +219,31 @@ def _module_records(
     except ZohoFatalError as error:
         extraction.stop(error)
         reason = str(error)
+        yield from pending.flush()  # saved, and the cursor resumes after them
     finally:
         extraction.module_done(module, complete, reason)
+
+
+class _PendingTables:
+    """Pages' Arrow tables held back to go to dlt together: dlt's cost is per table, not per row."""
+
+    def __init__(self) -> None:
+        self.tables: list[pa.Table] = []
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> int:
+        self.tables.append(table)
+        self.rows += table.num_rows
+        return self.rows
+
+    def take(self) -> pa.Table:
+        table = self.tables[0] if len(self.tables) == 1 else pa.concat_tables(self.tables)
+        self.tables, self.rows = [], 0
+        return table
+
+    def flush(self) -> Iterator[pa.Table]:
+        if self.tables:
+            yield self.take()
 
 
 def _bulk_worthwhile(
@@ -330,15 +363,15 @@ def deleted_records(extraction: Extraction, modules: Sequence[str]) -> Iterator[
             return
 
 
-@dlt.resource(name="rejects", write_disposition="append", columns=REJECT_COLUMNS)
+@dlt.resource(name="rejects", write_disposition="append", columns=REJECT_COLUMNS, parallelized=True)
 def rejects(extraction: Extraction) -> Iterator[list[dict[str, Any]]]:
     """Records (and pages) the extractor could not load, with the reason and the raw payload."""
     source = dlt.current.source()
     tables = {table: module for module, table in settings.RECORD_MODULES.items()}
     expected = {tables[name] for name in source.selected_resources if name in tables}
-    # record resources run in parallel threads: wait (yielding so dlt keeps collecting their pages)
-    while not extraction.all_done(expected):
-        time.sleep(0.005)
+    # Record resources run in parallel threads: wait for them in this resource's own worker thread
+    # (parallelized), yielding now and then so dlt's extract loop is never held up by the wait.
+    while not extraction.wait_all_done(expected, timeout=0.5):
         yield []
     rows = list(extraction.rejects)
     for page in extraction.client.stats.malformed_pages:

@@ -6,7 +6,9 @@ threads: every thread gets its own retrying `requests` session from dlt's `Clien
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import itertools
 import threading
 from collections.abc import Iterator, Sequence
@@ -32,6 +34,7 @@ from zoho_pipeline.sources.zoho.errors import (  # noqa: F401 - ZohoFatalError i
 )
 from zoho_pipeline.sources.zoho.http import retrying_client
 from zoho_pipeline.sources.zoho.paginator import ZohoPaginator, response_json
+from zoho_pipeline.sources.zoho.raw_pages import NotARecordPage, as_dict, decode_record_page, record_keys
 
 MALFORMED = object()  # marker: a 2xx body that is not JSON
 
@@ -208,7 +211,14 @@ class ZohoClient:
     def hooks(self) -> dict[str, list[Any]]:
         return {"response": [self._on_response]}
 
-    def _on_response(self, response: Response, *args: Any, **kwargs: Any) -> Response:
+    @property
+    def record_page_hooks(self) -> dict[str, list[Any]]:
+        """`hooks` for record pages: their records stay raw JSON (raw_pages.py)."""
+        return {"response": [functools.partial(self._on_response, raw_records=True)]}
+
+    def _on_response(
+        self, response: Response, *args: Any, raw_records: bool = False, **kwargs: Any
+    ) -> Response:
         """Count the call, parse the body once (orjson), turn 204/304 into 'no data'."""
         self.stats.count(response)
         if response.status_code in (204, 304) or not response.content:
@@ -216,6 +226,10 @@ class ZohoClient:
             if response.status_code in (204, 304):
                 raise IgnoreResponseException
             return response
+        if raw_records and response.status_code < 300:
+            with contextlib.suppress(NotARecordPage):  # else parsed below: malformed, or an odd shape
+                response.zoho_json = decode_record_page(response.content)  # type: ignore[attr-defined]
+                return response
         try:
             response.zoho_json = orjson.loads(response.content)  # type: ignore[attr-defined]
         except orjson.JSONDecodeError:
@@ -336,8 +350,11 @@ class ZohoClient:
         field_names: Sequence[str],
         since: dt.datetime | None,
         until: dt.datetime | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[list[Any]]:
         """Pages of whole records modified after `since` (and before `until`), oldest first.
+
+        A page's records are raw JSON (msgspec `Raw`, see raw_pages.py) when all fields come in one
+        call, dicts when field batches were merged.
 
         All fields, asked for in batches of ≤ 50 and merged by id. When Zoho stops paging (100,000
         records per page-token walk, or an expired/mismatched token) the walk restarts from the last
@@ -369,14 +386,14 @@ class ZohoClient:
 
     def _walk_once(
         self, module: str, batches: list[list[str]], since: dt.datetime | None
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[list[Any]]:
         headers = {"If-Modified-Since": format_zoho_datetime(since)} if since else None
         base = {"per_page": settings.PAGE_SIZE, "sort_by": "Modified_Time", "sort_order": "asc"}
         paginators = [ZohoPaginator() for _ in batches]
         walks = [
             self.rest().paginate(
                 f"/{module}", params={**base, "fields": ",".join(batch)}, headers=headers,
-                paginator=paginator, hooks=self.hooks,
+                paginator=paginator, hooks=self.record_page_hooks,
             )
             for batch, paginator in zip(batches, paginators, strict=True)
         ]
@@ -384,7 +401,8 @@ class ZohoClient:
             for page in walks[0]:
                 yield list(page)
         else:
-            yield from merge_batches(walks)
+            parsed = [([as_dict(record) for record in page] for page in walk) for walk in walks]
+            yield from merge_batches(parsed)
         if any(getattr(p, "stopped_without_token", False) for p in paginators):
             raise PageWalkInterrupted("NO_PAGE_TOKEN")
 
@@ -435,10 +453,10 @@ def merge_batches(walks: list[Iterator[list[dict[str, Any]]]]) -> Iterator[list[
         yield [pending[rid] for rid in order]
 
 
-def last_modified(page: list[dict[str, Any]]) -> dt.datetime | None:
+def last_modified(page: list[Any]) -> dt.datetime | None:
     """The latest Modified_Time on a page sorted ascending (skipping unparseable values)."""
     for record in reversed(page):
-        parsed = parse_zoho_datetime(record.get("Modified_Time"))
+        parsed = parse_zoho_datetime(record_keys(record).Modified_Time)
         if parsed is not None:
             return parsed
     return None

@@ -45,6 +45,10 @@ class Extraction:
     started_at: float = field(default_factory=time.monotonic)
     _done: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _module_finished: threading.Condition = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._module_finished = threading.Condition(self._lock)
 
     @property
     def stopped(self) -> bool:
@@ -82,7 +86,13 @@ class Extraction:
             counts.complete = complete
             counts.stopped_reason = reason
             self._done.add(module)
+            self._module_finished.notify_all()
 
     def all_done(self, modules: set[str]) -> bool:
         with self._lock:
             return modules <= self._done
+
+    def wait_all_done(self, modules: set[str], timeout: float) -> bool:
+        """Block until every module in `modules` is done, or `timeout` seconds pass; True when done."""
+        with self._lock:
+            return self._module_finished.wait_for(lambda: modules <= self._done, timeout)

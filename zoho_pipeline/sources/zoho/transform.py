@@ -1,6 +1,6 @@
 """Pure transforms from Zoho JSON to raw-table rows (no I/O): records become Arrow tables.
 
-Records go to dlt as Arrow tables (one per page) so dlt skips its row-by-row normaliser; `record`
+Records go to dlt as Arrow tables (see `_module_records`) so dlt skips its row-by-row normaliser; `record`
 holds the whole record as JSON text, typed `json` by the resource's column hints.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import orjson
 import pyarrow as pa
 
 from zoho_pipeline.sources.zoho.client import parse_zoho_datetime
+from zoho_pipeline.sources.zoho.raw_pages import as_dict, is_raw, record_keys
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -83,13 +84,58 @@ def reject_row(
 
 
 def records_to_arrow(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[Any],
     integration_id: str,
     module: str,
     extracted_at: dt.datetime,
     import_id: str | None = None,
 ) -> tuple[pa.Table | None, list[dict[str, Any]]]:
-    """A page of Zoho records -> (Arrow table of good rows, reject rows for the rest)."""
+    """A page of Zoho records (raw JSON or dicts) -> (Arrow table of good rows, reject rows for the rest)."""
+    records = list(records)
+    if records and all(is_raw(record) for record in records):
+        converted = _raw_records_to_arrow(records, integration_id, module, extracted_at, import_id)
+        if converted is not None:
+            return converted
+        records = [as_dict(record) for record in records]  # a time Arrow can't read: decided one by one
+    return _parsed_records_to_arrow(records, integration_id, module, extracted_at, import_id)
+
+
+def _raw_records_to_arrow(
+    records: list[Any], integration_id: str, module: str, extracted_at: dt.datetime, import_id: str | None
+) -> tuple[pa.Table | None, list[dict[str, Any]]] | None:
+    """Raw records as they came (their JSON text kept), times parsed by Arrow for the whole page.
+    None when a time is not a string Arrow reads as a datetime (the dict path words the reject)."""
+    ids: list[str] = []
+    created: list[str | None] = []
+    modified: list[str] = []
+    bodies: list[bytes] = []
+    rejects: list[dict[str, Any]] = []
+    for record in records:
+        keys = record_keys(record)
+        if keys.id is None or keys.id == "":
+            rejects.append(reject_row(integration_id, import_id, module, None, "record has no id",
+                                      bytes(record)))
+            continue
+        if not isinstance(keys.Modified_Time, str) or not isinstance(keys.Created_Time, str | None):
+            return None
+        ids.append(str(keys.id))
+        modified.append(keys.Modified_Time)
+        created.append(keys.Created_Time)
+        bodies.append(bytes(record))
+    if not ids:
+        return None, rejects
+    try:
+        modified_times = pa.array(modified, pa.string()).cast(UTC_TIMESTAMP)
+        created_times = pa.array(created, pa.string()).cast(UTC_TIMESTAMP)
+        texts = pa.array(bodies, pa.binary()).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return _record_table(integration_id, ids, created_times, modified_times, texts, extracted_at), rejects
+
+
+def _parsed_records_to_arrow(
+    records: list[Any], integration_id: str, module: str, extracted_at: dt.datetime, import_id: str | None
+) -> tuple[pa.Table | None, list[dict[str, Any]]]:
     ids: list[str] = []
     created: list[dt.datetime | None] = []
     modified: list[dt.datetime] = []
@@ -124,19 +170,29 @@ def records_to_arrow(
         bodies.append(body)
     if not ids:
         return None, rejects
+    table = _record_table(
+        integration_id, ids, pa.array(created, UTC_TIMESTAMP), pa.array(modified, UTC_TIMESTAMP),
+        pa.array(bodies, pa.string()), extracted_at,
+    )
+    return table, rejects
+
+
+def _record_table(
+    integration_id: str, ids: list[str], created: pa.Array, modified: pa.Array, bodies: pa.Array,
+    extracted_at: dt.datetime,
+) -> pa.Table:
     count = len(ids)
-    table = pa.Table.from_arrays(
+    return pa.Table.from_arrays(
         [
             pa.array([integration_id] * count, pa.string()),
             pa.array(ids, pa.string()),
-            pa.array(created, UTC_TIMESTAMP),
-            pa.array(modified, UTC_TIMESTAMP),
-            pa.array(bodies, pa.string()),
+            created,
+            modified,
+            bodies,
             pa.array([extracted_at] * count, UTC_TIMESTAMP),
         ],
         schema=RECORD_SCHEMA,
     )
-    return table, rejects
 
 
 def field_rows(integration_id: str, module: str, fields: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
