@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from zoho_pipeline.errors import UserError
+from zoho_pipeline.first_loads import remove_repeated_records, tables_to_append
 from zoho_pipeline.history_table import publish_history
 from zoho_pipeline.memory import release_freed_memory
 from zoho_pipeline.sources.zoho import Extraction, modules_for, zoho_source
@@ -219,14 +220,18 @@ def run_import(
 
         pipeline = pipelines.build_pipeline(integration_id)
         pipeline.config.restore_from_destination = False  # synced below, under the warehouse lock
+        record_tables = [source_settings.RECORD_MODULES[module] for module in selected]
         with pipelines.warehouse_write_lock():
             pipeline.sync_destination()
+            first_loads = tables_to_append(integration_id, record_tables)
         source = zoho_source(
             integration_id=integration_id, client_id=credentials.client_id,
             client_secret=credentials.client_secret, refresh_token=credentials.refresh_token,
             accounts_url=credentials.accounts_url, api_domain=credentials.api_domain,
             modules=selected, date_from=start, date_to=end, full=full, extraction=extraction,
         )
+        for table in first_loads:  # nothing to merge with: skip dlt's staging copy (first_loads.py)
+            source.resources[table].apply_hints(write_disposition="append")
         mark = time.monotonic()
         pipeline.extract(source, loader_file_format=pipelines.loader_file_format())
         steps["extract"] = time.monotonic() - mark
@@ -238,6 +243,7 @@ def run_import(
         report.step("loading the raw tables (zoho_raw)")
         with pipelines.warehouse_write_lock():
             pipeline.load(workers=pipelines.load_workers())
+            remove_repeated_records(integration_id, source_settings.RECORD_MODULES.values())
         steps["load"] = time.monotonic() - mark
         transformed = None
         if transform:

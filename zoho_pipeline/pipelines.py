@@ -71,19 +71,23 @@ def create_duckdb_warehouse() -> None:
             duckdb.connect(str(path), config=config).close()
 
 
-class _ArrowHintNotice(logging.Filter):
-    """Drop dlt's per-page warning that Arrow `string` differs from our `json` hint (dlt keeps the hint)."""
+class _ExpectedDltNotices(logging.Filter):
+    """Drop dlt warnings about what we do on purpose: Arrow `string` under our `json` hint (dlt keeps the
+    hint, per page), and `dedup_sort` unused on a first load that appends (first_loads.py)."""
+
+    NOTICES = ("when merging arrow schema with dlt schema", 'hint is only applied when using the "merge"')
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "when merging arrow schema with dlt schema" not in record.getMessage()
+        message = record.getMessage()
+        return not any(notice in message for notice in self.NOTICES)
 
 
 def build_pipeline(integration_id: str) -> SupportsPipeline:
     """The dlt pipeline for one integration (raw dataset `zoho_raw`)."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     dlt_logger = logging.getLogger("dlt")
-    if not any(isinstance(f, _ArrowHintNotice) for f in dlt_logger.filters):
-        dlt_logger.addFilter(_ArrowHintNotice())
+    if not any(isinstance(f, _ExpectedDltNotices) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_ExpectedDltNotices())
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name(integration_id),
         destination=destination(),
@@ -102,6 +106,39 @@ def loader_file_format() -> str | None:
 def load_workers() -> int:
     """How many load jobs run at once for the configured destination."""
     return LOAD_WORKERS[settings.destination()]
+
+
+@contextlib.contextmanager
+def warehouse_connection() -> Iterator[tuple[object, str]]:
+    """A DB-API connection to the warehouse (autocommit) and its flavour, `duckdb` or `postgres`.
+    DuckDB has one writer: hold `warehouse_write_lock()` to change anything, and close it before dbt runs."""
+    if settings.destination() == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect(str(settings.duckdb_path()))
+        try:
+            yield connection, "duckdb"
+        finally:
+            connection.close()
+    else:
+        import psycopg2
+
+        connection = psycopg2.connect(settings.postgres_url())
+        connection.autocommit = True
+        try:
+            yield connection, "postgres"
+        finally:
+            connection.close()
+
+
+def fetch_all(connection, sql: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement on a `warehouse_connection()`; its rows (none for a statement without)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params) if params else cursor.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
 
 
 @contextlib.contextmanager

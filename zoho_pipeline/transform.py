@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from zoho_pipeline import settings
+from zoho_pipeline import pipelines, settings
 from zoho_pipeline.errors import UserError
 
 # Marts whose changes the import summary reports: table -> id column.
@@ -224,8 +224,6 @@ def _warehouse_lock() -> Iterator[None]:
         finally:
             _held.depth -= 1
         return
-    from zoho_pipeline import pipelines
-
     with pipelines.warehouse_write_lock():
         _held.depth = 1
         try:
@@ -264,40 +262,9 @@ def _failure_message(command: str, result) -> str:
     return f"dbt {command} failed; see {(_dbt_work_dir() / 'logs' / 'dbt.log')}"
 
 
-@contextlib.contextmanager
-def _warehouse() -> Iterator[tuple[object, str]]:
-    """A DB-API connection to the warehouse and its flavour; closed before dbt runs (one DuckDB writer)."""
-    if settings.destination() == "duckdb":
-        import duckdb
-
-        path = settings.duckdb_path()
-        connection = duckdb.connect(str(path))
-        try:
-            yield connection, "duckdb"
-        finally:
-            connection.close()
-    else:
-        import psycopg2
-
-        connection = psycopg2.connect(settings.postgres_url())
-        connection.autocommit = True
-        try:
-            yield connection, "postgres"
-        finally:
-            connection.close()
-
-
-def _fetchall(connection, sql: str, params: tuple = ()) -> list[tuple]:
-    cursor = connection.cursor()
-    cursor.execute(sql, params) if params else cursor.execute(sql)
-    rows = cursor.fetchall() if cursor.description else []
-    cursor.close()
-    return rows
-
-
 def _mart_columns(connection, flavour: str, table: str) -> list[str]:
     placeholder = "?" if flavour == "duckdb" else "%s"
-    rows = _fetchall(
+    rows = pipelines.fetch_all(
         connection,
         "select column_name from information_schema.columns "
         f"where table_schema = {placeholder} and table_name = {placeholder} order by ordinal_position",
@@ -311,10 +278,10 @@ def _last_transformed_at() -> dict[str, object]:
     if settings.destination() == "duckdb" and not settings.duckdb_path().exists():
         return {}
     found = {}
-    with _warehouse() as (connection, flavour):
+    with pipelines.warehouse_connection() as (connection, flavour):
         for table in REPORTED_MARTS:
             if "_transformed_at" in _mart_columns(connection, flavour, table):
-                (found[table],) = _fetchall(
+                (found[table],) = pipelines.fetch_all(
                     connection, f"select max(_transformed_at) from {settings.MARTS_SCHEMA}.{table}"
                 )[0]
     return found
@@ -325,13 +292,13 @@ def _changes_since(written_before: dict[str, object]) -> dict[str, MartChanges]:
     build whose content hash differs from their previous version's. A mart that did not exist before
     was created whole."""
     changes: dict[str, MartChanges] = {}
-    with _warehouse() as (connection, flavour):
+    with pipelines.warehouse_connection() as (connection, flavour):
         placeholder = "?" if flavour == "duckdb" else "%s"
         for table in REPORTED_MARTS:
             if "_previous_content_hash" not in _mart_columns(connection, flavour, table):
                 continue
             since = written_before.get(table)
-            created, updated = _fetchall(
+            created, updated = pipelines.fetch_all(
                 connection,
                 "select count(case when _previous_content_hash is null then 1 end), "
                 "count(case when _previous_content_hash <> _content_hash then 1 end) "

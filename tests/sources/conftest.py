@@ -44,6 +44,27 @@ def query(sql: str, params: tuple = ()) -> list[tuple]:
         connection.close()
 
 
+def execute(sql: str, params: tuple = ()) -> None:
+    """Change the configured warehouse directly (to leave it as an interrupted import could)."""
+    if settings.destination() == "postgres":
+        import psycopg2
+
+        connection = psycopg2.connect(settings.postgres_url())
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(sql.replace("?", "%s"), params)
+        finally:
+            connection.close()
+        return
+    import duckdb
+
+    connection = duckdb.connect(str(settings.duckdb_path()))
+    try:
+        connection.execute(sql, params)
+    finally:
+        connection.close()
+
+
 def count(table: str, integration_id: str | None = None) -> int:
     where, params = ("where integration_id = ?", (integration_id,)) if integration_id else ("", ())
     return query(f"select count(*) from zoho_raw.{table} {where}", params)[0][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.sources.conftest import (
     credentials_for,
     cursor_state,
     duplicates,
+    execute,
     query,
     record_requests,
     start_import_process,
@@ -83,6 +85,54 @@ def test_page_tokens_and_restarting_past_the_page_token_cap(pipeline_home, make_
     assert (True, 200) in statuses  # walked past 2,000 records by page token
     assert (True, 400) in statuses  # hit PAGINATION_LIMIT_EXCEEDED and restarted from the cursor
     assert all(m.complete for m in summary.modules)
+
+
+def test_a_record_edited_during_the_first_import_lands_once_in_its_newest_version(
+    pipeline_home, make_simulator
+):
+    sim = make_simulator(seed=4, counts={"Contacts": 1000, "Deals": 10})
+    # The walk reads oldest first; the third page is slow, and meanwhile the oldest contact is edited,
+    # so the walk meets it twice: on page 1, and again at the end with its new Modified_Time.
+    sim.control.set_faults([{"kind": "slow", "path": "/crm/v8/Contacts", "after": 2, "seconds": 2}])
+    oldest = sim.org.store.stores["Contacts"].view("Modified_Time", False, None).indices[0]
+    record_id = sim.org.store.record_id("Contacts", int(oldest))
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_import, "zi_e", modules=["contacts"], credentials=credentials_for(sim))
+        deadline = time.monotonic() + 60
+        while len(record_requests(sim, "Contacts")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        sim.control.advance_clock(60)
+        sim.control.update_record("Contacts", record_id, {"Title": "Edited during the walk"})
+        summary = running.result(timeout=120)
+
+    contacts = {m.module: m for m in summary.modules}["Contacts"]
+    assert contacts.fetched == alive(sim, "Contacts") + 1  # the edited record was read twice
+    assert count("contacts") == alive(sim, "Contacts") and duplicates("contacts") == 0
+    assert query("select json_extract_string(record, '$.Title') from zoho_raw.contacts where id = ?",
+                 (record_id,)) == [("Edited during the walk",)]
+    # A first load appends: dlt's staging copy of the records was skipped.
+    staged = query("select count(*) from information_schema.tables "
+                   "where table_schema = 'zoho_raw_staging' and table_name = 'contacts'")
+    assert staged == [(0,)]
+
+
+@pytest.mark.parametrize("home", ["pipeline_home", pytest.param("postgres_home", marks=pytest.mark.postgres)])
+def test_rows_repeated_by_an_interrupted_import_are_removed_by_the_next(home, request, small_sim):
+    request.getfixturevalue(home)
+    creds = credentials_for(small_sim)
+    run_import("zi_r", modules=["contacts"], credentials=creds)
+    record_id, modified = query("select id, modified_time from zoho_raw.contacts order by id limit 1")[0]
+    # What an import stopped between its load and its clean-up can leave: an older and an equal copy.
+    for shift in ("- interval '1 day'", ""):
+        execute("insert into zoho_raw.contacts (integration_id, id, created_time, modified_time, record, "
+                f"_extracted_at) select integration_id, id, created_time, modified_time {shift}, "
+                "record, _extracted_at from zoho_raw.contacts where integration_id = 'zi_r' and id = ? "
+                "limit 1", (record_id,))
+    assert duplicates("contacts") == 1
+
+    run_import("zi_r", modules=["contacts"], credentials=creds)
+    assert duplicates("contacts") == 0 and count("contacts") == alive(small_sim, "Contacts")
+    assert query("select modified_time from zoho_raw.contacts where id = ?", (record_id,)) == [(modified,)]
 
 
 def test_date_range_imports_a_window_and_leaves_the_cursor_alone(pipeline_home, small_sim):

@@ -105,19 +105,30 @@ def _response(info: dict) -> Response:
     return response
 
 
-def test_paginator_pages_by_number_then_by_token():
+def test_paginator_follows_page_tokens_from_the_first_page():
     paginator = ZohoPaginator(max_page=2)
     request = Request("GET", "http://x/crm/v8/Contacts", params={"fields": "a"})
     paginator.init_request(request)
     assert request.params["page"] == 1
     paginator.update_state(_response({"more_records": True, "next_page_token": "t1"}), [{}] * 200)
     paginator.update_request(request)
-    assert request.params["page"] == 2 and "page_token" not in request.params
+    assert request.params["page_token"] == "t1" and "page" not in request.params
     paginator.update_state(_response({"more_records": True, "next_page_token": "t2"}), [{}] * 200)
     paginator.update_request(request)
     assert request.params["page_token"] == "t2" and "page" not in request.params
     paginator.update_state(_response({"more_records": False, "next_page_token": None}), [{}] * 3)
     assert not paginator.has_next_page
+
+
+def test_paginator_pages_by_number_where_zoho_gives_no_token():
+    paginator = ZohoPaginator(max_page=2)
+    request = Request("GET", "http://x/crm/v8/Contacts/deleted", params={"type": "all"})
+    paginator.init_request(request)
+    paginator.update_state(_response({"more_records": True}), [{}] * 200)
+    paginator.update_request(request)
+    assert request.params["page"] == 2 and "page_token" not in request.params
+    paginator.update_state(_response({"more_records": True}), [{}] * 200)
+    assert not paginator.has_next_page  # page 3 is past what `page` reaches
 
 
 def test_module_names_follow_the_contract():

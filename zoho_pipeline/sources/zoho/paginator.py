@@ -1,8 +1,12 @@
-"""Zoho's paging as one dlt paginator: `page` for the first pages, then `page_token`.
+"""Zoho's paging as one dlt paginator: `info.next_page_token` whenever Zoho gives one, else `page`.
 
-Zoho serves pages 1-10 (2,000 records) by number; past that only by `info.next_page_token`, which is
-bound to the other parameters and reaches 100,000 records (the walk restarts from the cursor then:
-see `client.ZohoClient.walk_records`). `more_records: false` ends the walk; 204/304 mean no data.
+Record lists give a token from the first page on; the walk follows it rather than `page=2, 3, …`.
+A page number is an offset: a record edited during the walk moves from the pages already read to the
+end, every later record moves up one place, and the page after would skip one (lost for good once
+the cursor has passed it). A token continues after the last record served. Endpoints without tokens
+(`/deleted`) page by number, 1-10 (2,000 records). A token reaches 100,000 records (the walk restarts
+from the cursor then: see `client.ZohoClient.walk_records`). `more_records: false` ends the walk;
+204/304 mean no data.
 """
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ def response_json(response: Response) -> Any:
 
 
 class ZohoPaginator(BasePaginator):
-    """`page=1..max_page`, then `page_token` from `info.next_page_token`; stops on `more_records: false`."""
+    """`page_token` from `info.next_page_token` when there is one, else `page=1..max_page`; stops on
+    `more_records: false`."""
 
     def __init__(self, max_page: int = settings.MAX_DISCRETE_PAGE) -> None:
         super().__init__()
@@ -42,10 +47,10 @@ class ZohoPaginator(BasePaginator):
             self._has_next_page = False
             return
         token = info.get("next_page_token")
-        if self.page_token is None and self.page < self.max_page:
-            self.page += 1
-        elif token:
+        if token:
             self.page_token = token
+        elif self.page_token is None and self.page < self.max_page:
+            self.page += 1
         else:
             # past page `max_page` Zoho only pages by token: without one the walk cannot go on
             self._has_next_page = False

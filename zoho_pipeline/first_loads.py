@@ -1,0 +1,88 @@
+"""An integration's first load of a module appends; afterwards one row per record is kept.
+
+dlt's merge copies every row through a staging table before it deletes and inserts: at 1,000,000
+records that copy is half of the load. A raw table that holds no rows of the integration yet has
+nothing to merge with, so the importer appends those records instead (`tables_to_append`). A first
+read can still meet a record twice: a walk restarting past Zoho's page-token cap re-reads its last
+second, and a record edited during the walk comes again at the end. `remove_repeated_records` then
+keeps the newest row of each (integration_id, id), as the merge's `dedup_sort` would have.
+
+It runs after every load, on every record table, so an import stopped between its load and this
+step is repaired by the next import. The check reads only the key columns (DuckDB: ~0.1 s at 1M
+records; Postgres: ~0.2 s per 240k rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from zoho_pipeline import settings
+from zoho_pipeline.pipelines import fetch_all, warehouse_connection
+
+# A row's physical identity: the only way to tell apart two rows whose columns may all be equal.
+ROW_IDENTITY = {"duckdb": "rowid", "postgres": "ctid"}
+PLACEHOLDER = {"duckdb": "?", "postgres": "%s"}
+
+
+def tables_to_append(integration_id: str, tables: Iterable[str]) -> list[str]:
+    """The record tables with no row of this integration yet (a table not created yet has none)."""
+    with warehouse_connection() as (connection, flavour):
+        existing = _existing_tables(connection, flavour)
+        empty = []
+        for table in tables:
+            if table not in existing or not fetch_all(
+                connection,
+                f"select 1 from {settings.RAW_DATASET}.{table} "
+                f"where integration_id = {PLACEHOLDER[flavour]} limit 1",
+                (integration_id,),
+            ):
+                empty.append(table)
+    return empty
+
+
+def remove_repeated_records(integration_id: str, tables: Iterable[str]) -> dict[str, int]:
+    """Keep the newest row (by modified_time, then _extracted_at) of each record id of the integration.
+
+    Returns, per table that had any, how many ids had more than one row."""
+    repeated_ids = {}
+    with warehouse_connection() as (connection, flavour):
+        existing = _existing_tables(connection, flavour)
+        row, placeholder = ROW_IDENTITY[flavour], PLACEHOLDER[flavour]
+        for table in tables:
+            if table not in existing:
+                continue
+            name = f"{settings.RAW_DATASET}.{table}"
+            (repeated,) = fetch_all(
+                connection,
+                f"select count(*) from (select id from {name} where integration_id = {placeholder}"
+                " group by id having count(*) > 1) as repeated_ids",
+                (integration_id,),
+            )[0]
+            if not repeated:
+                continue
+            fetch_all(
+                connection,
+                f"""delete from {name} where {row} in (
+                    select {row} from (
+                        select {row}, row_number() over (
+                            partition by id order by modified_time desc, _extracted_at desc
+                        ) as newest_first
+                        from {name}
+                        where integration_id = {placeholder}
+                    ) as numbered
+                    where newest_first > 1
+                )""",
+                (integration_id,),
+            )
+            repeated_ids[table] = int(repeated)
+    return repeated_ids
+
+
+def _existing_tables(connection, flavour: str) -> set[str]:
+    rows = fetch_all(
+        connection,
+        f"select table_name from information_schema.tables where table_schema = {PLACEHOLDER[flavour]}",
+        (settings.RAW_DATASET,),
+    )
+    return {name for (name,) in rows}
+
