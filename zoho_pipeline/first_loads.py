@@ -8,8 +8,9 @@ second, and a record edited during the walk comes again at the end. `remove_repe
 keeps the newest row of each (integration_id, id), as the merge's `dedup_sort` would have.
 
 It runs after every load, on every record table, so an import stopped between its load and this
-step is repaired by the next import. The check reads only the key columns (DuckDB: ~0.1 s at 1M
-records; Postgres: ~0.2 s per 240k rows).
+step is repaired by the next import. The check reads only the key columns: an idle incremental import
+of a 1M-record org took 1.4 s with it (1.3 s before, one run each); on Postgres the query took 0.18 s
+on a 240k-row table.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from zoho_pipeline import settings
-from zoho_pipeline.pipelines import fetch_all, warehouse_connection
+from zoho_pipeline.pipelines import PLACEHOLDER, fetch_all, warehouse_connection
 
 # A row's physical identity: the only way to tell apart two rows whose columns may all be equal.
 ROW_IDENTITY = {"duckdb": "rowid", "postgres": "ctid"}
-PLACEHOLDER = {"duckdb": "?", "postgres": "%s"}
 
 
 def tables_to_append(integration_id: str, tables: Iterable[str]) -> list[str]:
@@ -40,11 +40,8 @@ def tables_to_append(integration_id: str, tables: Iterable[str]) -> list[str]:
     return empty
 
 
-def remove_repeated_records(integration_id: str, tables: Iterable[str]) -> dict[str, int]:
-    """Keep the newest row (by modified_time, then _extracted_at) of each record id of the integration.
-
-    Returns, per table that had any, how many ids had more than one row."""
-    repeated_ids = {}
+def remove_repeated_records(integration_id: str, tables: Iterable[str]) -> None:
+    """Keep the newest row (by modified_time, then _extracted_at) of each record id of the integration."""
     with warehouse_connection() as (connection, flavour):
         existing = _existing_tables(connection, flavour)
         row, placeholder = ROW_IDENTITY[flavour], PLACEHOLDER[flavour]
@@ -74,8 +71,6 @@ def remove_repeated_records(integration_id: str, tables: Iterable[str]) -> dict[
                 )""",
                 (integration_id,),
             )
-            repeated_ids[table] = int(repeated)
-    return repeated_ids
 
 
 def _existing_tables(connection, flavour: str) -> set[str]:

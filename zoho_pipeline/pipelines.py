@@ -2,7 +2,8 @@
 
 DuckDB has one writer per file across processes, so the steps that touch it (sync and load) run
 under an inter-process file lock next to the DuckDB file; extract and normalize run concurrently.
-Postgres needs no lock.
+Postgres needs no lock. `warehouse_connection()` is the plain DB-API way in for the few statements
+outside dlt and dbt (the import's first-load check, the transform's change counts).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ DUCKDB_MEMORY_LIMIT = "160MB"
 # choice for the raw JSON is no compression at all. Files made before keep their format (and ignore this).
 DUCKDB_STORAGE_VERSION = "v1.2.0"
 DUCKDB_STRING_COMPRESSION = {"force_compression": "zstd"}
+# Parameter markers of the two DB-API drivers (`warehouse_connection()` flavours).
+PLACEHOLDER = {"duckdb": "?", "postgres": "%s"}
 # DuckDB has one writer anyway: parallel load jobs only add memory. Postgres takes dlt's default.
 LOAD_WORKERS = {"duckdb": 1, "postgres": 20}
 

@@ -263,7 +263,7 @@ def _failure_message(command: str, result) -> str:
 
 
 def _mart_columns(connection, flavour: str, table: str) -> list[str]:
-    placeholder = "?" if flavour == "duckdb" else "%s"
+    placeholder = pipelines.PLACEHOLDER[flavour]
     rows = pipelines.fetch_all(
         connection,
         "select column_name from information_schema.columns "
@@ -293,7 +293,7 @@ def _changes_since(written_before: dict[str, object]) -> dict[str, MartChanges]:
     was created whole."""
     changes: dict[str, MartChanges] = {}
     with pipelines.warehouse_connection() as (connection, flavour):
-        placeholder = "?" if flavour == "duckdb" else "%s"
+        placeholder = pipelines.PLACEHOLDER[flavour]
         for table in REPORTED_MARTS:
             if "_previous_content_hash" not in _mart_columns(connection, flavour, table):
                 continue

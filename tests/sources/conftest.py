@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from zoho_pipeline import settings
+from zoho_pipeline.pipelines import PLACEHOLDER, fetch_all, warehouse_connection
 from zoho_pipeline.sources.zoho import ZohoCredentials
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,23 +47,8 @@ def query(sql: str, params: tuple = ()) -> list[tuple]:
 
 def execute(sql: str, params: tuple = ()) -> None:
     """Change the configured warehouse directly (to leave it as an interrupted import could)."""
-    if settings.destination() == "postgres":
-        import psycopg2
-
-        connection = psycopg2.connect(settings.postgres_url())
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(sql.replace("?", "%s"), params)
-        finally:
-            connection.close()
-        return
-    import duckdb
-
-    connection = duckdb.connect(str(settings.duckdb_path()))
-    try:
-        connection.execute(sql, params)
-    finally:
-        connection.close()
+    with warehouse_connection() as (connection, flavour):
+        fetch_all(connection, sql.replace("?", PLACEHOLDER[flavour]), params)
 
 
 def count(table: str, integration_id: str | None = None) -> int:
