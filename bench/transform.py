@@ -7,6 +7,10 @@ zoho_pipeline.transform.run_transform, changes 1 % of the records through the si
 API, imports incrementally and runs the transform again.
 
     .venv/bin/python bench/transform.py [--size 1000000] [--changed 0.01] [--postgres-url URL] [--keep]
+                                        [--on-demand]
+
+The simulator preloads its records (simulator/preload.py) before the clock starts, as a real Zoho has
+them stored; `--on-demand` makes it build each record when served (CPU taken from the importer).
 
 The temp home (DuckDB warehouse, dlt pipelines, dbt target; ~4 GB at 1M) is removed unless --keep.
 """
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--changed", type=float, default=0.01, help="fraction of records changed in Zoho")
     parser.add_argument("--postgres-url", default=None, help="benchmark Postgres instead of DuckDB")
     parser.add_argument("--keep", action="store_true", help="keep the temp home (warehouse, pipelines)")
+    parser.add_argument("--on-demand", action="store_true", help="the simulator builds records when served")
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="zp_bench_")
@@ -93,10 +98,13 @@ def main() -> None:
     from zoho_pipeline.sources.zoho import settings as source_settings
     from zoho_pipeline.sources.zoho.client import ZohoCredentials
 
-    simulator = SimulatorProcess.start("--size", str(args.size), "--seed", str(args.seed))
+    simulator = SimulatorProcess.start("--size", str(args.size), "--seed", str(args.seed),
+                                       *([] if args.on_demand else ["--preload"]))
     details, startup = simulator.details, simulator.startup_seconds
     try:
-        print(f"org: {args.size:,} records, simulator up in {startup:.1f} s; home {home}", flush=True)
+        built = "built on demand" if args.on_demand else "preloaded"
+        print(f"org: {args.size:,} records ({built}), simulator up in {startup:.1f} s; home {home}",
+              flush=True)
         credentials = ZohoCredentials(
             client_id=details["client_id"],
             client_secret=details["client_secret"],

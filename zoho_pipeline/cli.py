@@ -55,8 +55,11 @@ def _parse_counts(text: str) -> dict[str, int]:
 @click.option("--page-token-cap", type=int, default=100_000, show_default=True)
 @click.option("--bulk-page-size", type=int, default=200_000, show_default=True)
 @click.option("--daily-credits", type=int, default=None, help="Override the edition's daily API credits.")
+@click.option("--preload", is_flag=True,
+              help="Build every record before serving, as a real CRM has them stored (benchmarks: "
+                   "the simulator then hardly competes with the importer for CPU).")
 def simulator(port, host, seed, size, counts, faults, token_ttl, edition, page_token_cap, bulk_page_size,
-              daily_credits) -> None:
+              daily_credits, preload) -> None:
     """Serve a synthetic Zoho CRM org (accounts server + CRM API) until Ctrl-C."""
     import json
     import signal
@@ -76,6 +79,8 @@ def simulator(port, host, seed, size, counts, faults, token_ttl, edition, page_t
                         bulk_page_size=bulk_page_size, daily_credits=daily_credits, faults=fault_specs)
     except ValueError as error:
         raise UserError(str(error)) from None
+    if preload:
+        sim.preload()
     try:
         sim.start(host=host, api_port=port, accounts_port=port + 1 if port else 0)
     except OSError as error:

@@ -11,6 +11,7 @@ import numpy as np
 from zoho_pipeline.simulator.errors import ZohoError, invalid_param, required_param
 from zoho_pipeline.simulator.generator import format_datetime
 from zoho_pipeline.simulator.org import Org, PageCursor
+from zoho_pipeline.simulator.preload import preloaded_page
 from zoho_pipeline.simulator.store import SORT_FIELDS, View
 
 MAX_FIELDS = 50
@@ -93,9 +94,13 @@ def project(record: dict, fields: list[str] | None) -> dict:
 
 
 def known_fields(org: Org, module: str, fields: list[str]) -> list[str]:
-    definition = org.store.modules[module]
-    names = {f.api_name for f in definition.fields} | {"$se_module"}
-    return [name for name in fields if name in names or name.startswith("$")]
+    """The requested fields the module has, in the module's own order (guessed: Zoho's answers do
+    not follow the order of `fields`), then any `$` names; `id` is left to project(), which puts it last."""
+    requested = set(fields)
+    defined = [
+        f.api_name for f in org.store.modules[module].fields if f.api_name in requested and f.api_name != "id"
+    ]
+    return defined + [name for name in fields if name.startswith("$") and name not in defined]
 
 
 def list_records(
@@ -192,7 +197,9 @@ def list_records(
         # Nothing (more) to show: 304 when the client asked "modified since", else 204. No body either way.
         return Page(304 if modified_since is not None else 204)
     wanted = known_fields(org, module, fields)
-    data = [project(org.store.record(module, int(index)), wanted) for index in indices]
+    data = preloaded_page(org.store, module, wanted, indices)
+    if data is None:
+        data = [project(org.store.record(module, int(index)), wanted) for index in indices]
     end = start + len(indices)
     more = end < len(view.indices)
     next_token, expiry = None, None

@@ -12,6 +12,7 @@ from zoho_pipeline.simulator.control import ControlApi, ControlClient
 from zoho_pipeline.simulator.faults import FaultPlan
 from zoho_pipeline.simulator.limits import CONCURRENCY, ConcurrencyGate
 from zoho_pipeline.simulator.org import Org, build_org, spread
+from zoho_pipeline.simulator.preload import preload
 from zoho_pipeline.simulator.server import AppServer
 
 EDITIONS = tuple(CONCURRENCY)
@@ -92,6 +93,12 @@ class Simulator:
         org.refresh_token = self.accounts.issue_refresh_token(client.client_id).token
         self.orgs[org.org_id] = org
         return org
+
+    def preload(self, workers: int | None = None) -> None:
+        """Build and encode every org's records now, so that serving them costs next to nothing
+        (see preload.py). Call it before start(): it forks worker processes."""
+        for org in self.orgs.values():
+            org.store.preloaded = preload(org.store, workers)
 
     # -- servers ----------------------------------------------------------------------------------------
 

@@ -106,6 +106,12 @@ class OrgStore:
         }
         self._delete_notes_of_deleted_parents()
         self._null_fields: dict[str, set[str]] = {}  # custom fields added as null for existing records
+        self.preloaded = None  # preload.PreloadedRecords, when the simulator was started with --preload
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change made through the control API, to any module."""
+        return sum(store.version for store in self.stores.values())
 
     def _delete_notes_of_deleted_parents(self) -> None:
         """Zoho deletes a record's notes with it (guessed: at the same time, with the same deletion type)."""
