@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -268,18 +269,22 @@ def test_token_expiring_during_the_import(pipeline_home, make_simulator):
     assert len([r for r in sim.control.requests() if r["path"] == "/oauth/v2/token"]) == 2
 
 
-def test_429_5xx_and_dropped_connection_storms(pipeline_home, small_sim):
+def test_429_5xx_dropped_connection_and_cut_off_body_storms(pipeline_home, small_sim):
     sim = small_sim
     sim.control.set_faults([
         {"kind": "429", "path": "/crm/v8/Contacts", "count": 3},
         {"kind": "500", "rate": 0.15, "seed": 4, "count": 12},
         {"kind": "drop", "path": "/crm/v8/Deals", "count": 2},
+        {"kind": "cut_off", "path": "/crm/v8/Cases", "count": 2},
     ])
     summary = run_import("zi_s", credentials=credentials_for(sim))
     assert all(m.complete for m in summary.modules) and summary.failed == 0
     assert_complete(sim, "zi_s")
-    statuses = [r["status"] for r in sim.control.requests()]
+    requests = sim.control.requests()
+    statuses = [r["status"] for r in requests]
     assert statuses.count(429) == 3 and 500 in statuses
+    case_pages = math.ceil(alive(sim, "Cases") / 200)
+    assert len([r for r in requests if r["path"] == "/crm/v8/Cases"]) == case_pages + 2  # cut off: again
 
 
 def test_modules_are_read_at_the_same_time(pipeline_home, small_sim):

@@ -97,6 +97,8 @@ class CrmApi:
         response = Response.json(page.status, page.payload, headers)
         if fault and fault.kind == "malformed_json":
             response.body = response.body[: max(len(response.body) // 2, 1)] + b"<html>"
+        if fault and fault.kind == "cut_off":
+            response.cut_after = len(response.body) // 2
         return response
 
     def _pre_fault(self, fault: Fault, access: AccessToken, org: Org) -> None:

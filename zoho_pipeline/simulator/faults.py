@@ -15,6 +15,7 @@ KINDS = (
     "drop",
     "invalid_token",
     "malformed_json",
+    "cut_off",
     "expired_page_token",
     "scope_mismatch",
     "revoke_refresh_token",
@@ -23,6 +24,7 @@ ALIASES = {
     "429": "too_many_requests",
     "500": "internal_error",
     "dropped_connection": "drop",
+    "truncated_body": "cut_off",
     "hang": "timeout",
     "revoked_refresh_token": "revoke_refresh_token",
 }

@@ -45,6 +45,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    cut_after: int | None = None  # fault: send this many body bytes (of the announced length), then close
 
     @classmethod
     def json(cls, status: int, payload, headers: dict[str, str] | None = None) -> Response:
@@ -111,8 +112,14 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body in one write (end_headers() would send them separately).
         self._headers_buffer.append(b"\r\n")
         if has_body and answer.body:
-            self._headers_buffer.append(answer.body)
+            self._headers_buffer.append(answer.body[:answer.cut_after])
         self.flush_headers()
+        if answer.cut_after is not None:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -32,7 +32,7 @@ from zoho_pipeline.sources.zoho.errors import (  # noqa: F401 - ZohoFatalError i
     ZohoFatalError,
     ZohoScopeError,
 )
-from zoho_pipeline.sources.zoho.http import retrying_client
+from zoho_pipeline.sources.zoho.http import read_body, retrying_client
 from zoho_pipeline.sources.zoho.paginator import ZohoPaginator, response_json
 from zoho_pipeline.sources.zoho.raw_pages import NotARecordPage, as_dict, decode_record_page, record_keys
 
@@ -221,17 +221,18 @@ class ZohoClient:
     ) -> Response:
         """Count the call, parse the body once (orjson), turn 204/304 into 'no data'."""
         self.stats.count(response)
-        if response.status_code in (204, 304) or not response.content:
+        content = read_body(response)
+        if response.status_code in (204, 304) or not content:
             response.zoho_json = None  # type: ignore[attr-defined]
             if response.status_code in (204, 304):
                 raise IgnoreResponseException
             return response
         if raw_records and response.status_code < 300:
             with contextlib.suppress(NotARecordPage):  # else parsed below: malformed, or an odd shape
-                response.zoho_json = decode_record_page(response.content)  # type: ignore[attr-defined]
+                response.zoho_json = decode_record_page(content)  # type: ignore[attr-defined]
                 return response
         try:
-            response.zoho_json = orjson.loads(response.content)  # type: ignore[attr-defined]
+            response.zoho_json = orjson.loads(content)  # type: ignore[attr-defined]
         except orjson.JSONDecodeError:
             response.zoho_json = MALFORMED  # type: ignore[attr-defined]
         return response

