@@ -52,7 +52,6 @@ renamed as (
         {{ json_field('zoho_texts', fields, 'call_duration') }} as call_duration,
         cast({{ json_field('zoho_texts', fields, 'call_duration_in_seconds') }} as integer) as call_duration_in_seconds,
         {{ json_field('zoho_texts', fields, 'description') }} as description,
-        record,
 
         created_time as created_at,
         modified_time as updated_at,

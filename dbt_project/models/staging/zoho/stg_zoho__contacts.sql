@@ -58,7 +58,6 @@ renamed as (
         {{ json_field('zoho_texts', fields, 'mobile') }} as mobile,
         {{ json_field('zoho_texts', fields, 'account_name') }} as account_name,
         {{ json_field('zoho_texts', fields, 'title') }} as title,
-        record,
 
         created_time as created_at,
         modified_time as updated_at,

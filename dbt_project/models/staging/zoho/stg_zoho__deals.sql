@@ -70,7 +70,6 @@ renamed as (
         {{ json_field('zoho_texts', fields, 'description') }} as description,
         {{ json_field('zoho_texts', fields, 'created_by_name') }} as created_by_name,
         {{ json_field('zoho_texts', fields, 'created_by_email') }} as created_by_email,
-        record,
 
         created_time as created_at,
         modified_time as updated_at,

@@ -47,7 +47,6 @@ renamed as (
         cast({{ json_field('zoho_texts', fields, 'start_datetime') }} as timestamp with time zone) as starts_at,
         cast({{ json_field('zoho_texts', fields, 'end_datetime') }} as timestamp with time zone) as ends_at,
         {{ json_field('zoho_texts', fields, 'description') }} as description,
-        record,
 
         created_time as created_at,
         modified_time as updated_at,

@@ -50,7 +50,6 @@ renamed as (
         -- A due date is a day; it is due at the start of that day, UTC.
         cast({{ json_field('zoho_texts', fields, 'due_date') }} || 'T00:00:00+00:00' as timestamp with time zone) as due_at,
         {{ json_field('zoho_texts', fields, 'description') }} as description,
-        record,
 
         created_time as created_at,
         modified_time as updated_at,
