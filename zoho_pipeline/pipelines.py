@@ -2,8 +2,9 @@
 
 DuckDB has one writer per file across processes, so the steps that touch it (sync and load) run
 under an inter-process file lock next to the DuckDB file; extract and normalize run concurrently.
-Postgres needs no lock. `warehouse_connection()` is the plain DB-API way in for the few statements
-outside dlt and dbt (the import's first-load check, the transform's change counts).
+On Postgres the same steps take turns on an advisory lock: two first imports would both create
+zoho_raw's tables, and one would fail. `warehouse_connection()` is the plain DB-API way in for the few
+statements outside dlt and dbt (the import's first-load check, the transform's change counts).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ DUCKDB_THREADS = 1
 # choice for the raw JSON is no compression at all. Files made before keep their format (and ignore this).
 DUCKDB_STORAGE_VERSION = "v1.2.0"
 DUCKDB_STRING_COMPRESSION = {"force_compression": "zstd"}
+# The advisory lock key every import and dbt build into one Postgres database takes turns on ("zoho").
+POSTGRES_WRITE_LOCK_KEY = int.from_bytes(b"zoho", "big")
 # Parameter markers of the two DB-API drivers (`warehouse_connection()` flavours).
 PLACEHOLDER = {"duckdb": "?", "postgres": "%s"}
 # DuckDB has one writer anyway: parallel load jobs only add memory. Postgres takes dlt's default.
@@ -151,9 +154,11 @@ def fetch_all(connection, sql: str, params: tuple = ()) -> list[tuple]:
 
 @contextlib.contextmanager
 def warehouse_write_lock() -> Iterator[None]:
-    """Hold the DuckDB writer lock (a `fcntl` lock on `warehouse.duckdb.lock`); no-op for Postgres."""
-    if settings.destination() != "duckdb":
-        yield
+    """Hold the warehouse writer lock: a `fcntl` lock on `warehouse.duckdb.lock`, or on Postgres a
+    session advisory lock (released by Postgres if the process dies). Not re-entrant."""
+    if settings.destination() == "postgres":
+        with _postgres_advisory_lock():
+            yield
         return
     lock_path = Path(str(settings.duckdb_path()) + ".lock")
     with open(lock_path, "a+") as handle:
@@ -162,3 +167,16 @@ def warehouse_write_lock() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _postgres_advisory_lock() -> Iterator[None]:
+    import psycopg2
+
+    connection = psycopg2.connect(settings.postgres_url())
+    connection.autocommit = True
+    try:
+        fetch_all(connection, "select pg_advisory_lock(%s)", (POSTGRES_WRITE_LOCK_KEY,))
+        yield
+    finally:
+        connection.close()  # ends the session, and with it the lock

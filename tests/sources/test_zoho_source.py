@@ -383,6 +383,16 @@ def test_killed_import_resumes_without_loss_or_duplicates(pipeline_home, make_si
 
 
 def test_two_integrations_import_at_once_into_one_duckdb(pipeline_home, make_simulator):
+    import_two_integrations_at_once(make_simulator)
+
+
+@pytest.mark.postgres
+def test_two_first_imports_at_once_into_one_postgres(postgres_home, make_simulator):
+    # Both find zoho_raw empty: without the warehouse lock both CREATE the same tables, and one fails.
+    import_two_integrations_at_once(make_simulator)
+
+
+def import_two_integrations_at_once(make_simulator):
     sim = make_simulator(seed=12, counts={"Contacts": 3000, "Deals": 500})
     other = sim.add_org(seed=13, counts={"Contacts": 2500, "Deals": 700}, name="Other Co")
     first = start_import_process("zi_one", credentials_for(sim))
