@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from zoho_pipeline.sources.zoho import Extraction, modules_for, zoho_source
 from zoho_pipeline.sources.zoho import settings as source_settings
 from zoho_pipeline.sources.zoho.client import ZohoClient, ZohoCredentials
 from zoho_pipeline.sources.zoho.errors import ZohoAuthError, ZohoFatalError
-from zoho_pipeline.transform import TransformSummary, results_of, run_transform
+from zoho_pipeline.transform import TransformSummary, parse_project, results_of, run_transform
 
 
 class ImportFailed(UserError):
@@ -178,6 +179,18 @@ def _short_gil_switches() -> Iterator[None]:
         sys.setswitchinterval(previous)
 
 
+@contextlib.contextmanager
+def _dbt_project_parsed_meanwhile(wanted: bool) -> Iterator[None]:
+    """Parse the dbt project in a thread while the block runs: the load keeps DuckDB on one core, the
+    parse takes the other (at 1M records the first import's dbt step took ~4 s less)."""
+    if not wanted:
+        yield
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="dbt-parse") as pool:  # exit waits for the parse
+        pool.submit(parse_project)
+        yield
+
+
 def run_import(
     integration_id: str,
     modules: Sequence[str] | None = None,
@@ -260,7 +273,7 @@ def run_import(
         release_freed_memory()
         mark = time.monotonic()
         report.step("loading the raw tables (zoho_raw)")
-        with pipelines.warehouse_write_lock():
+        with _dbt_project_parsed_meanwhile(transform), pipelines.warehouse_write_lock():
             pipeline.load(workers=pipelines.load_workers())
             remove_repeated_records(integration_id, source_settings.RECORD_MODULES.values())
         steps["load"] = time.monotonic() - mark
