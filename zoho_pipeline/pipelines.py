@@ -171,12 +171,6 @@ def warehouse_write_lock() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _postgres_advisory_lock() -> Iterator[None]:
-    import psycopg2
-
-    connection = psycopg2.connect(settings.postgres_url())
-    connection.autocommit = True
-    try:
+    with warehouse_connection() as (connection, _):  # closing it ends the session, and with it the lock
         fetch_all(connection, "select pg_advisory_lock(%s)", (POSTGRES_WRITE_LOCK_KEY,))
         yield
-    finally:
-        connection.close()  # ends the session, and with it the lock

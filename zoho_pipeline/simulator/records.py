@@ -100,7 +100,7 @@ def known_fields(org: Org, module: str, fields: list[str]) -> list[str]:
     defined = [
         f.api_name for f in org.store.modules[module].fields if f.api_name in requested and f.api_name != "id"
     ]
-    return defined + [name for name in fields if name.startswith("$") and name not in defined]
+    return defined + [name for name in fields if name.startswith("$")]  # no defined field starts with $
 
 
 def list_records(
