@@ -4,7 +4,9 @@ DuckDB allows one writer per file, so every op that writes the embedded warehous
 the `zoho_duckdb_writer` pool (see zoho_pipeline/defs/resources.py). Pools without an explicit limit
 take `concurrency.pools.default_limit`, which is 1 here: runs that write the same DuckDB file wait
 for each other instead of failing on its lock. With Postgres the imports have no pool and run side by
-side; only `dbt build` is serialized (pool `zoho_dbt_build`).
+side; only `dbt build` is serialized (pool `zoho_dbt_build`). On SQLite storage Dagster's slot claims
+are not atomic across processes, so the default storage is Dagster's own with claims taken in turn
+(zoho_pipeline/dagster_storage.py).
 
 Run it before `dagster dev` (`python -m zoho_pipeline.dagster_home` prints the home it prepared).
 Settings already in the file are kept: an operator's edits win over our defaults.
@@ -38,6 +40,17 @@ DEFAULT_INSTANCE_SETTINGS: dict[str, Any] = {
 }
 
 
+# A home that names its storage the older way (one key per storage) keeps it as it is.
+LEGACY_STORAGE_KEYS = ("run_storage", "event_log_storage", "schedule_storage")
+
+
+def sqlite_storage(home: Path) -> dict[str, Any]:
+    """Dagster's default SQLite storage in `home` (same files), with pool-slot claims that processes
+    take in turn (zoho_pipeline/dagster_storage.py). An operator's `storage:` (e.g. postgres) wins."""
+    return {"custom": {"module": "zoho_pipeline.dagster_storage", "class": "SerializedClaimsSqliteStorage",
+                       "config": {"base_dir": str(home)}}}
+
+
 def _merge_missing(current: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """`current` with every key of `defaults` it lacks (recursively); existing values are kept."""
     merged = dict(current)
@@ -57,7 +70,10 @@ def prepare_dagster_home(path: Path | None = None) -> Path:
     current: dict[str, Any] = {}
     if config_file.exists():
         current = yaml.safe_load(config_file.read_text()) or {}
-    merged = _merge_missing(current, DEFAULT_INSTANCE_SETTINGS)
+    defaults = dict(DEFAULT_INSTANCE_SETTINGS)
+    if not any(key in current for key in LEGACY_STORAGE_KEYS):
+        defaults["storage"] = sqlite_storage(home)
+    merged = _merge_missing(current, defaults)
     if merged != current or not config_file.exists():
         config_file.write_text(
             "# Written by zoho_pipeline.dagster_home; your own settings here are kept.\n"
